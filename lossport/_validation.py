@@ -1,0 +1,252 @@
+"""Input checks, with one message template: "`name` must …; got …".
+
+Metadata checks (dtype, shape, options) always run: they read static metadata and cost nothing on a device.
+Value checks (labels in range, probabilities in [0, 1], ...) read array values, so they run only on concrete
+arrays (never on JAX tracers, symbolic TensorFlow tensors or under ``torch.compile``), and by default only on
+the CPU, where they cost no device synchronisation. ``LOSSPORT_CHECKS=1`` turns them on on accelerators too,
+``LOSSPORT_CHECKS=0`` turns them off everywhere, and :func:`value_checks` does either for a block of code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from lossport import backends
+from lossport._namespace import array_namespace
+
+__all__ = [
+    "check_floating",
+    "check_integer",
+    "check_option",
+    "check_positive",
+    "check_same_shape",
+    "check_shape",
+    "compute_dtype",
+    "elementwise_inputs",
+    "value_checks",
+    "values_checked",
+]
+
+Array = Any
+
+
+def _mode_from_env() -> str | None:
+    value = os.environ.get("LOSSPORT_CHECKS", "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    if value in ("0", "false", "off", "no"):
+        return "off"
+    if value in ("1", "true", "on", "yes"):
+        return "on"
+    msg = f"`LOSSPORT_CHECKS` must be one of 0, 1, auto; got {value!r}"
+    raise ValueError(msg)
+
+
+# None: on for concrete CPU arrays only; "on": on for every concrete array; "off": never.
+_mode: list[str | None] = [_mode_from_env()]
+
+
+@contextlib.contextmanager
+def value_checks(enabled: bool = True) -> Iterator[None]:
+    """Turn lossport's value checks on or off inside a ``with`` block.
+
+    Value checks read array values (integer labels in range, probabilities in [0, 1], ±1 labels): they raise
+    ``ValueError`` where JAX would silently return NaN and TensorFlow on a GPU would return 0. They never run on
+    traced arrays. By default they run on CPU arrays only; ``value_checks(True)`` runs them on accelerators too
+    (at the cost of a device synchronisation per check), ``value_checks(False)`` skips them everywhere.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> with lossport.value_checks(False):
+    ...     loss = lossport.binary_cross_entropy(np.array([0.5]), np.array([1.0]))
+    """
+    previous = _mode[0]
+    _mode[0] = "on" if enabled else "off"
+    try:
+        yield
+    finally:
+        _mode[0] = previous
+
+
+def values_checked(x: Array) -> bool:
+    """Whether value checks run for ``x``: it is concrete, and checks are on for its device."""
+    adapter = backends.adapter_for(x)
+    if adapter is not None and not adapter.is_concrete(x):
+        return False
+    mode = _mode[0]
+    if mode is None:
+        return adapter is None or adapter.is_cpu(x)
+    return mode == "on"
+
+
+def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
+    if value not in allowed:
+        msg = f"`{name}` must be one of {tuple(allowed)}; got {value!r}"
+        raise ValueError(msg)
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    """A Python-number knob (``delta``, ``eps``, ...) that must be positive and finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
+        raise TypeError(msg)
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or not math.isfinite(value):
+        bound = "non-negative" if allow_zero else "positive"
+        msg = f"`{name}` must be {bound} and finite; got {value!r}"
+        raise ValueError(msg)
+
+
+def check_floating(name: str, x: Array, /, *, xp: Any) -> None:
+    if not xp.isdtype(x.dtype, "real floating"):
+        msg = f"`{name}` must have a real floating dtype; got {x.dtype}"
+        raise TypeError(msg)
+
+
+def check_integer(name: str, x: Array, /, *, xp: Any) -> None:
+    if not xp.isdtype(x.dtype, "integral"):
+        msg = f"`{name}` must have an integer dtype (class indices); got {x.dtype}"
+        raise TypeError(msg)
+
+
+def _shape(x: Array) -> tuple[int | None, ...]:
+    return tuple(x.shape)
+
+
+def _same(a: Sequence[int | None], b: Sequence[int | None]) -> bool:
+    # None is a dimension unknown until run time (a symbolic TensorFlow tensor): it can't be checked here.
+    return len(a) == len(b) and all(i is None or j is None or i == j for i, j in zip(a, b))
+
+
+def check_same_shape(name_a: str, a: Array, name_b: str, b: Array) -> None:
+    """Equal shapes: no silent broadcasting of ``(N,)`` against ``(N, 1)`` into ``(N, N)``."""
+    if not _same(_shape(a), _shape(b)):
+        msg = (
+            f"`{name_a}` and `{name_b}` must have the same shape; got {_shape(a)} and {_shape(b)}"
+        )
+        raise ValueError(msg)
+
+
+def check_shape(name: str, x: Array, expected: Sequence[int | None], what: str) -> None:
+    if not _same(_shape(x), tuple(expected)):
+        msg = f"`{name}` must have shape {tuple(expected)} ({what}); got {_shape(x)}"
+        raise ValueError(msg)
+
+
+def check_broadcastable(name: str, x: Array, shape: Sequence[int | None], what: str) -> None:
+    """``x`` broadcasts to ``shape`` without changing it (a weight or mask of the loss's shape)."""
+    xs = _shape(x)
+    ok = len(xs) <= len(shape) and all(
+        i is None or j is None or i in (1, j) for i, j in zip(reversed(xs), reversed(tuple(shape)))
+    )
+    if not ok:
+        msg = f"`{name}` must broadcast to the {what} shape {tuple(shape)}; got {xs}"
+        raise ValueError(msg)
+
+
+def compute_dtype(*arrays: Array, xp: Any) -> tuple[Any, Any]:
+    """The dtype to compute in and the dtype to return, for the floating ``arrays`` (others ignored).
+
+    The floating inputs promote to one dtype (the standard's table, so float32 is never silently upcast).
+    float16 and bfloat16 are computed in float32 and returned in their own dtype.
+    """
+    dtype = xp.result_type(*(a for a in arrays if xp.isdtype(a.dtype, "real floating")))
+    if xp.finfo(dtype).bits < 32:
+        return xp.float32, dtype
+    return dtype, dtype
+
+
+# -- value checks -------------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def check_labels_in_range(
+    name: str, labels: Array, num_classes: int | None, /, *, ignore_index: int | None, xp: Any
+) -> None:
+    """Integer class labels in ``[0, num_classes)``, besides ``ignore_index``; a value check."""
+    if num_classes is None or not values_checked(labels):
+        return
+    valid = (labels >= 0) & (labels < num_classes)
+    if ignore_index is not None:
+        valid = valid | (labels == ignore_index)
+    if not bool(xp.all(valid)):
+        bad = xp.where(valid, xp.zeros_like(labels), labels)
+        lo, hi = int(xp.min(bad)), int(xp.max(bad))
+        got = lo if lo < 0 else hi
+        extra = f" or {ignore_index} (ignore_index)" if ignore_index is not None else ""
+        msg = f"`{name}` must be class indices in [0, {num_classes}){extra}; got {got}"
+        raise ValueError(msg)
+
+
+def check_in_unit_interval(name: str, x: Array, /, *, xp: Any) -> None:
+    """Values in ``[0, 1]`` (probabilities); a value check. NaN fails it too."""
+    if not values_checked(x):
+        return
+    valid = (x >= 0) & (x <= 1)
+    if not bool(xp.all(valid)):
+        bad = xp.where(valid, xp.full_like(x, 0.5), x)
+        lo, hi = xp.min(bad), xp.max(bad)
+        got = _fmt(lo) if bool(lo < 0) else _fmt(hi)
+        if bool(xp.any(xp.isnan(x))):
+            got = "nan"
+        msg = f"`{name}` must be probabilities in [0, 1]; got {got}"
+        raise ValueError(msg)
+
+
+def check_sign_labels(name: str, x: Array, /, *, xp: Any) -> None:
+    """Labels that are -1 or +1; a value check whose message suggests ``2 * labels - 1`` for 0/1 labels."""
+    if not values_checked(x):
+        return
+    valid = (x == 1) | (x == -1)
+    if not bool(xp.all(valid)):
+        bad = xp.where(valid, xp.ones_like(x), x)
+        got = _fmt(xp.min(bad)) if bool(xp.any(bad < 1)) else _fmt(xp.max(bad))
+        hint = ""
+        if bool(xp.all((x == 0) | (x == 1))):
+            hint = "; for 0/1 labels pass `2 * labels - 1`"
+        msg = f"`{name}` must be -1 or +1; got {got}{hint}"
+        raise ValueError(msg)
+
+
+def check_greater_than(name: str, x: Array, bound: float, /, *, xp: Any) -> None:
+    """Values strictly greater than ``bound`` (e.g. > -1 for ``log1p``); a value check."""
+    if not values_checked(x):
+        return
+    if not bool(xp.all(x > bound)):
+        msg = f"`{name}` must be greater than {bound}; got {_fmt(xp.min(x))}"
+        raise ValueError(msg)
+
+
+def elementwise_inputs(
+    predictions: Array,
+    targets: Array,
+    weights: Array | None,
+    where: Array | None,
+    /,
+    *,
+    names: tuple[str, str] = ("predictions", "targets"),
+    xp: Any,
+) -> tuple[Any, Array, Array, Any]:
+    """The entry of an elementwise loss: namespace, dtype and shape checks, and one compute dtype.
+
+    Returns ``(xp, predictions, targets, out_dtype)`` with both arrays cast to the compute dtype (integer or
+    boolean targets too), so that every later operator sees one dtype.
+    """
+    xp = array_namespace(predictions, targets, weights, where, xp=xp, names=(*names, "weights", "where"))
+    check_floating(names[0], predictions, xp=xp)
+    check_same_shape(names[0], predictions, names[1], targets)
+    dtype, out_dtype = compute_dtype(predictions, targets, xp=xp)
+    predictions = xp.astype(predictions, dtype, copy=False)
+    targets = xp.astype(targets, dtype, copy=False)
+    return xp, predictions, targets, out_dtype
