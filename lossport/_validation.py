@@ -84,6 +84,18 @@ def values_checked(x: Array) -> bool:
     return mode == "on"
 
 
+def _fails(ok: Array, /, *, xp: Any) -> bool:
+    """Whether the boolean 0-D ``ok`` is concrete and False.
+
+    Checked on the result, not only on the inputs: under ``jax.jit`` or ``tf.function``, operations on concrete
+    constants captured by the traced function still give traced results, whose value is unknown.
+    """
+    adapter = backends.adapter_for(ok)
+    if adapter is not None and not adapter.is_concrete(ok):
+        return False
+    return not bool(ok)
+
+
 def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
     if value not in allowed:
         msg = f"`{name}` must be one of {tuple(allowed)}; got {value!r}"
@@ -180,7 +192,7 @@ def check_labels_in_range(
     valid = (labels >= 0) & (labels < num_classes)
     if ignore_index is not None:
         valid = valid | (labels == ignore_index)
-    if not bool(xp.all(valid)):
+    if _fails(xp.all(valid), xp=xp):
         bad = xp.where(valid, xp.zeros_like(labels), labels)
         lo, hi = int(xp.min(bad)), int(xp.max(bad))
         got = lo if lo < 0 else hi
@@ -194,7 +206,7 @@ def check_in_unit_interval(name: str, x: Array, /, *, xp: Any) -> None:
     if not values_checked(x):
         return
     valid = (x >= 0) & (x <= 1)
-    if not bool(xp.all(valid)):
+    if _fails(xp.all(valid), xp=xp):
         bad = xp.where(valid, xp.full_like(x, 0.5), x)
         lo, hi = xp.min(bad), xp.max(bad)
         got = _fmt(lo) if bool(lo < 0) else _fmt(hi)
@@ -209,7 +221,7 @@ def check_sign_labels(name: str, x: Array, /, *, xp: Any) -> None:
     if not values_checked(x):
         return
     valid = (x == 1) | (x == -1)
-    if not bool(xp.all(valid)):
+    if _fails(xp.all(valid), xp=xp):
         bad = xp.where(valid, xp.ones_like(x), x)
         got = _fmt(xp.min(bad)) if bool(xp.any(bad < 1)) else _fmt(xp.max(bad))
         hint = ""
@@ -223,7 +235,7 @@ def check_greater_than(name: str, x: Array, bound: float, /, *, xp: Any) -> None
     """Values strictly greater than ``bound`` (e.g. > -1 for ``log1p``); a value check."""
     if not values_checked(x):
         return
-    if not bool(xp.all(x > bound)):
+    if _fails(xp.all(x > bound), xp=xp):
         msg = f"`{name}` must be greater than {bound}; got {_fmt(xp.min(x))}"
         raise ValueError(msg)
 

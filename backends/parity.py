@@ -1,0 +1,278 @@
+"""The parity harness: run a case on any backend, compare with NumPy float64, and with the native anchors.
+
+Shared by ``lossport parity`` and the test suite, so that both check the same cases with the same tolerances.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from lossport.backends.cases import Case, cases_for
+
+__all__ = [
+    "BACKENDS",
+    "Row",
+    "available_backends",
+    "compare",
+    "convert",
+    "dtypes_of",
+    "import_backend",
+    "reference",
+    "relative_error",
+    "run_case",
+    "run_parity",
+    "tolerance",
+]
+
+# Import order matters: torch before TensorFlow (the other order has crashed in one process).
+BACKENDS: tuple[str, ...] = ("numpy", "array_api_strict", "jax", "torch", "tensorflow")
+
+
+def import_backend(name: str) -> ModuleType:
+    """Import a backend's framework, configured for the matrix (JAX with float64 enabled)."""
+    if name == "numpy":
+        return np
+    if name == "array_api_strict":
+        mod = importlib.import_module("array_api_strict")
+        mod.set_array_api_strict_flags(api_version="2024.12")
+        return mod
+    if name == "jax":
+        jax = importlib.import_module("jax")
+        jax.config.update("jax_enable_x64", True)
+        return importlib.import_module("jax.numpy")
+    if name == "torch":
+        return importlib.import_module("torch")
+    if name == "tensorflow":
+        if "torch" not in __import__("sys").modules:
+            try:
+                importlib.import_module("torch")
+            except ImportError:
+                pass
+        return importlib.import_module("tensorflow")
+    msg = f"`backend` must be one of {BACKENDS}; got {name!r}"
+    raise ValueError(msg)
+
+
+def available_backends() -> list[str]:
+    """The backends whose framework imports here."""
+    found = []
+    for name in BACKENDS:
+        try:
+            import_backend(name)
+        except ImportError:
+            continue
+        found.append(name)
+    return found
+
+
+def dtypes_of(name: str) -> tuple[str, ...]:
+    """The floating dtypes a backend has: float32 and float64 everywhere, float16/bfloat16 where present."""
+    if name == "numpy":
+        return ("float32", "float64", "float16")
+    if name == "array_api_strict":
+        return ("float32", "float64")
+    return ("float32", "float64", "float16", "bfloat16")
+
+
+def default_device(name: str) -> Any:
+    """The device under test: ``LOSSPORT_DEVICE`` (``cpu`` or ``cuda``) for torch and JAX."""
+    want = os.environ.get("LOSSPORT_DEVICE", "cpu")
+    if name == "torch":
+        return want
+    if name == "jax":
+        import jax
+
+        return jax.devices("gpu" if want == "cuda" else "cpu")[0]
+    return None
+
+
+def convert(name: str, value: Any, dtype: str, device: Any = None) -> Any:
+    """A NumPy value (array, list of arrays, or Python object) as the backend's array of ``dtype``."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(convert(name, v, dtype, device) for v in value)
+    if not isinstance(value, np.ndarray):
+        return value
+    floating = np.issubdtype(value.dtype, np.floating)
+    mod = import_backend(name)
+    if name == "numpy":
+        return value.astype(dtype) if floating else value.copy()
+    if name == "array_api_strict":
+        dev = device if device is not None else mod.Device("CPU_DEVICE")
+        return mod.asarray(value.astype(dtype) if floating else value, device=dev)
+    if name == "jax":
+        import jax
+
+        arr = value.astype(np.float32) if floating and dtype == "bfloat16" else value
+        out = mod.asarray(arr, dtype=getattr(mod, dtype) if floating else None)
+        return jax.device_put(out, device) if device is not None else out
+    if name == "torch":
+        t = mod.asarray(value, dtype=getattr(mod, dtype) if floating else None)
+        return t.to(device) if device is not None else t
+    if name == "tensorflow":
+        return mod.constant(value, dtype=getattr(mod, dtype) if floating else None)
+    msg = f"unknown backend {name!r}"
+    raise ValueError(msg)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A float64 NumPy copy of any backend's array."""
+    module = type(x).__module__
+    if module.startswith("torch"):
+        x = x.detach().cpu()
+        if x.dtype.is_floating_point:
+            x = x.double()
+        return x.numpy()
+    if module.startswith("array_api_strict"):
+        import array_api_strict as xps
+
+        x = xps.asarray(x, device=xps.Device("CPU_DEVICE"))
+        return np.asarray(x._array if hasattr(x, "_array") else x)
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        x = x.numpy()
+    arr = np.asarray(x)
+    return arr.astype(np.float64) if np.issubdtype(arr.dtype, np.floating) or arr.dtype.kind == "V" else arr
+
+
+def _rounded(value: Any, dtype: str) -> Any:
+    """``value`` rounded through ``dtype`` and back to float64: the reference sees what the backend sees."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_rounded(v, dtype) for v in value)
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        if dtype == "bfloat16":
+            import ml_dtypes
+
+            return value.astype(ml_dtypes.bfloat16).astype(np.float64)
+        return value.astype(dtype).astype(np.float64)
+    return value
+
+
+def reference(case: Case, dtype: str = "float64", **overrides: Any) -> np.ndarray:
+    """The loss on NumPy float64, on the case's inputs rounded to ``dtype``."""
+    import lossport
+
+    args = tuple(_rounded(a, dtype) for a in case.args)
+    kwargs = {k: _rounded(v, dtype) for k, v in {**case.kwargs, **overrides}.items()}
+    return np.asarray(getattr(lossport, case.loss)(*args, **kwargs), dtype=np.float64)
+
+
+def run_case(case: Case, backend: str, dtype: str, device: Any = None, **overrides: Any) -> Any:
+    """The loss on ``backend`` arrays of ``dtype``: returns the backend's own array."""
+    import lossport
+
+    args = tuple(convert(backend, a, dtype, device) for a in case.args)
+    kwargs = {k: convert(backend, v, dtype, device) for k, v in {**case.kwargs, **overrides}.items()}
+    return getattr(lossport, case.loss)(*args, **kwargs)
+
+
+def tolerance(dtype: str) -> tuple[float, float]:
+    """``(rtol, atol)`` for comparing a loss computed in ``dtype`` with the float64 reference.
+
+    Tighter than the 4·sqrt(eps) of DESIGN.md: a loss over a few dozen elements loses at most a few dozen ulps to
+    summation order, so float32 gets ~170 ulps and float64 ~4500 ulps; float16 and bfloat16 are computed in
+    float32 and lose mostly their final rounding (2 ulps of the output). The atol covers results that underflow
+    to subnormals on one backend and to 0 on another.
+    """
+    return {
+        "float64": (1e-12, 1e-300),
+        "float32": (2e-5, 1e-35),
+        "float16": (2e-3, 1e-7),
+        "bfloat16": (1.6e-2, 1e-35),
+    }[dtype]
+
+
+def compare(actual: np.ndarray, expected: np.ndarray, dtype: str) -> float:
+    """The worst error in units of the tolerance: <= 1 passes. NaN/inf must match exactly."""
+    rtol, atol = tolerance(dtype)
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        return math.inf
+    same_special = (np.isnan(actual) & np.isnan(expected)) | (
+        np.isinf(actual) & (actual == expected)
+    )
+    if np.any((~np.isfinite(actual) | ~np.isfinite(expected)) & ~same_special):
+        return math.inf
+    finite = np.isfinite(expected)
+    if not finite.any():
+        return 0.0
+    err = np.abs(actual[finite] - expected[finite]) / (atol + rtol * np.abs(expected[finite]))
+    return float(err.max()) if err.size else 0.0
+
+
+def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """The worst ``|actual − expected| / |expected|`` over the entries where both are finite (0 where equal)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        return math.inf
+    both = np.isfinite(actual) & np.isfinite(expected)
+    diff = np.abs(actual[both] - expected[both])
+    scale = np.abs(expected[both])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(diff == 0, 0.0, diff / scale)
+    return float(rel.max()) if rel.size else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the parity report: a loss on one backend (or against one anchor)."""
+
+    loss: str
+    against: str  # "numpy-float64" for backends, or the anchor id
+    backend: str
+    cases: int
+    worst: float  # worst error in units of the tolerance (<= 1 passes)
+    error: str = ""
+    rel: float = math.nan  # worst relative error |actual - expected| / |expected| over finite entries
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.worst <= 1.0
+
+
+def _backend_rows(loss: str, cases: list[Case], backend: str) -> Row:
+    worst, rel, count, error = 0.0, 0.0, 0, ""
+    device = default_device(backend)
+    for case in cases:
+        for dtype in ("float32", "float64"):
+            try:
+                actual = to_numpy(run_case(case, backend, dtype, device))
+                expected = reference(case, dtype)
+                worst = max(worst, compare(actual, expected, dtype))
+                rel = max(rel, relative_error(actual, expected))
+            except Exception as e:  # the report names the failure; the exit status says it failed
+                error = f"{case.name}/{dtype}: {type(e).__name__}: {e}"
+            count += 1
+    return Row(loss, "numpy-float64", backend, count, worst, error, rel)
+
+
+def run_parity(backends: Iterable[str] | None = None, *, anchors: bool = True) -> list[Row]:
+    """Every loss on every (installed) backend against NumPy float64, and against every installed anchor."""
+    from lossport._registry import LOSSES
+
+    names = list(backends) if backends is not None else available_backends()
+    for name in names:
+        import_backend(name)
+    rows = []
+    anchor_table = None
+    if anchors:
+        from lossport.backends import anchors as anchor_module
+
+        anchor_table = anchor_module
+    for loss, record in LOSSES.items():
+        cases = cases_for(loss)
+        rows.extend(_backend_rows(loss, cases, b) for b in names)
+        if anchor_table is not None:
+            for anchor_id in record.anchors:
+                row = anchor_table.run_anchor(anchor_id, loss, cases)
+                if row is not None:
+                    rows.append(row)
+    return rows

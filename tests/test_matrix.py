@@ -1,0 +1,281 @@
+"""The parity matrix: every case of every loss × backend × dtype × (eager, compiled) × (value, gradient).
+
+Values are compared with the same loss on NumPy float64, on the same inputs rounded to the dtype under test
+(``parity.reference``). Gradients are compared with JAX float64 autodiff of the same loss, which is itself
+cross-checked against central finite differences of the NumPy float64 loss. Cases keep away from the losses'
+kinks (backends/cases.py), where frameworks legitimately pick different subgradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from support import BACKENDS, backend_dtype_params, device_for
+
+import lossport
+from lossport._registry import LOSSES
+from lossport.backends import parity
+from lossport.backends.cases import Case, cases_for
+
+ALL_CASES = [c for loss in LOSSES for c in cases_for(loss)]
+GRAD_CASES = [c for c in ALL_CASES if c.grad is not None and not c.extreme]
+# torch.compile costs seconds per build: one representative case per loss (the first), float32.
+TORCH_COMPILE_CASES = [cases_for(loss)[0] for loss in LOSSES]
+
+
+def _case_param(case: Case) -> Any:
+    return pytest.param(case, id=f"{case.loss}-{case.name}")
+
+
+# -- binding a case to a backend's arrays ---------------------------------------------------------------------
+
+
+def _bind(case: Case, backend: str, dtype: str) -> tuple[list[Any], Callable[[list[Any]], tuple]]:
+    """The case's arrays as the backend's (a flat list), and a function that rebuilds ``(args, kwargs)``."""
+    device = device_for(backend)
+    leaves: list[Any] = []
+
+    def flatten(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return type(value)(flatten(v) for v in value)
+        if isinstance(value, np.ndarray):
+            leaves.append(parity.convert(backend, value, dtype, device))
+            return len(leaves) - 1
+        return value
+
+    tmpl_args = flatten(case.args)
+    tmpl_kwargs = {k: flatten(v) for k, v in case.kwargs.items()}
+    arrays = {id(v) for v in [*_arrays(case.args), *_arrays(case.kwargs.values())]}
+    del arrays
+
+    def rebuild(values: list[Any]) -> tuple:
+        def fill(t: Any, orig: Any) -> Any:
+            if isinstance(orig, (list, tuple)):
+                return type(orig)(fill(a, b) for a, b in zip(t, orig))
+            return values[t] if isinstance(orig, np.ndarray) else orig
+
+        args = fill(tmpl_args, case.args)
+        kwargs = {k: fill(tmpl_kwargs[k], v) for k, v in case.kwargs.items()}
+        return args, kwargs
+
+    return leaves, rebuild
+
+
+def _arrays(values: Any) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            out += _arrays(v)
+        elif isinstance(v, np.ndarray):
+            out.append(v)
+    return out
+
+
+def _grad_leaf(case: Case) -> int:
+    """The index in the flat leaf list of the argument at ``case.grad``."""
+    target = case.args[case.grad[0]]
+    for i in case.grad[1:]:
+        target = target[i]
+    return next(i for i, a in enumerate(_arrays([*case.args, *case.kwargs.values()])) if a is target)
+
+
+def _compiled(backend: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True)
+    if backend == "torch":
+        import torch
+
+        torch._dynamo.reset()
+        return torch.compile(fn, fullgraph=True)
+    raise AssertionError(backend)
+
+
+def _value(case: Case, backend: str, dtype: str, *, compiled: bool) -> Any:
+    leaves, rebuild = _bind(case, backend, dtype)
+    loss = getattr(lossport, case.loss)
+
+    def fn(*values: Any) -> Any:
+        args, kwargs = rebuild(list(values))
+        return loss(*args, **kwargs)
+
+    return (_compiled(backend, fn) if compiled else fn)(*leaves)
+
+
+def _check_value(actual: Any, case: Case, backend: str, dtype: str) -> None:
+    expected = parity.reference(case, dtype)
+    leaves, _ = _bind(case, backend, dtype)
+    # Namespace, dtype and shape before values: the result is the caller's own array type.
+    assert type(actual).__module__.split(".")[0] == type(leaves[0]).__module__.split(".")[0]
+    assert str(actual.dtype).split(".")[-1].split("'")[0] == dtype, (actual.dtype, dtype)
+    assert tuple(actual.shape) == expected.shape
+    got = parity.to_numpy(actual)
+    worst = parity.compare(got, expected, dtype)
+    assert worst <= 1.0, f"worst error {worst:.3g} tolerances\nactual   {got}\nexpected {expected}"
+
+
+# -- values ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in ALL_CASES])
+@pytest.mark.parametrize(("backend", "dtype"), backend_dtype_params())
+def test_value_eager(case: Case, backend: str, dtype: str) -> None:
+    _check_value(_value(case, backend, dtype, compiled=False), case, backend, dtype)
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in ALL_CASES])
+@pytest.mark.parametrize(
+    ("backend", "dtype"),
+    [p for p in backend_dtype_params(dtypes=("float32", "float64")) if p.values[0] in ("jax", "tensorflow")],
+)
+def test_value_compiled(case: Case, backend: str, dtype: str) -> None:
+    _check_value(_value(case, backend, dtype, compiled=True), case, backend, dtype)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("case", [_case_param(c) for c in TORCH_COMPILE_CASES])
+def test_value_torch_compile(case: Case) -> None:
+    _check_value(_value(case, "torch", "float32", compiled=True), case, "torch", "float32")
+
+
+@pytest.mark.skipif("array_api_strict" not in BACKENDS, reason="array_api_strict is not installed")
+@pytest.mark.parametrize("case", [_case_param(c) for c in ALL_CASES])
+def test_value_strict_device1(case: Case) -> None:
+    """A non-default device catches constants created without ``device=``; the result stays on it."""
+    import array_api_strict as xps
+
+    device = xps.Device("device1")
+    args = tuple(parity.convert("array_api_strict", a, "float64", device) for a in case.args)
+    kwargs = {k: parity.convert("array_api_strict", v, "float64", device) for k, v in case.kwargs.items()}
+    actual = getattr(lossport, case.loss)(*args, **kwargs)
+    assert actual.device == device
+    assert parity.compare(parity.to_numpy(actual), parity.reference(case), "float64") <= 1.0
+
+
+# -- gradients ------------------------------------------------------------------------------------------------
+
+GRAD_RTOL = {"float64": 1e-10, "float32": 2e-4, "float16": 2e-2, "bfloat16": 8e-2}
+
+
+def _grad(case: Case, backend: str, dtype: str, *, compiled: bool = False) -> np.ndarray:
+    """d sum(loss) / d (the argument at ``case.grad``), by the backend's own autodiff."""
+    leaves, rebuild = _bind(case, backend, dtype)
+    index = _grad_leaf(case)
+    loss = getattr(lossport, case.loss)
+
+    def total(x: Any, xp_sum: Callable[[Any], Any]) -> Any:
+        values = list(leaves)
+        values[index] = x
+        args, kwargs = rebuild(values)
+        return xp_sum(loss(*args, **kwargs))
+
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        g = jax.grad(lambda x: total(x, jnp.sum))
+        return parity.to_numpy((jax.jit(g) if compiled else g)(leaves[index]))
+    if backend == "torch":
+        import torch
+
+        def g(x: Any) -> Any:
+            x = x.detach().requires_grad_(True)
+            (out,) = torch.autograd.grad(total(x, torch.sum), x)
+            return out
+
+        return parity.to_numpy((_compiled("torch", g) if compiled else g)(leaves[index]))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        def g(x: Any) -> Any:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = total(x, tf.reduce_sum)
+            return tape.gradient(out, x)
+
+        return parity.to_numpy((tf.function(g, jit_compile=True) if compiled else g)(leaves[index]))
+    raise AssertionError(backend)
+
+
+def _reference_grad(case: Case, dtype: str) -> np.ndarray:
+    """JAX float64 autodiff on the inputs rounded to ``dtype`` (or finite differences without JAX)."""
+    rounded = Case(case.loss, case.name, tuple(parity._rounded(a, dtype) for a in case.args),
+                   {k: parity._rounded(v, dtype) for k, v in case.kwargs.items()}, case.grad)
+    if "jax" in BACKENDS:
+        return _grad(rounded, "jax", "float64")
+    return _finite_difference(rounded)
+
+
+def _finite_difference(case: Case, rel_step: float = 1e-6) -> np.ndarray:
+    index = _grad_leaf(case)
+    leaves = _arrays([*case.args, *case.kwargs.values()])
+    x = leaves[index]
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        # A step relative to |x| (at least 1e-2 · rel_step) keeps the O(h²/x²) truncation small near 0.
+        h = rel_step * max(abs(float(x[i])), 1e-2)
+        vals = []
+        for step in (h, -h):
+            shifted = x.copy()
+            shifted[i] += step
+            vals.append(float(np.sum(parity.reference(_replace(case, x, shifted)))))
+        grad[i] = (vals[0] - vals[1]) / (2 * h)
+    return grad
+
+
+def _replace(case: Case, old: np.ndarray, new: np.ndarray) -> Case:
+    def sub(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return type(v)(sub(a) for a in v)
+        return new if v is old else v
+
+    return Case(case.loss, case.name, sub(case.args), {k: sub(v) for k, v in case.kwargs.items()}, case.grad)
+
+
+def _assert_grad_close(actual: np.ndarray, expected: np.ndarray, dtype: str) -> None:
+    rtol = GRAD_RTOL[dtype]
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    assert actual.shape == expected.shape
+    assert np.all(np.isfinite(actual)), actual
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
+
+
+@pytest.mark.skipif("jax" not in BACKENDS, reason="the gradient reference is JAX float64")
+@pytest.mark.parametrize("case", [_case_param(c) for c in GRAD_CASES])
+def test_reference_gradient_matches_finite_differences(case: Case) -> None:
+    expected = _finite_difference(case)
+    actual = _grad(case, "jax", "float64")
+    # Central differences with h = 1e-6 carry O(h²) truncation and O(eps/h) rounding error: ~1e-9 relative.
+    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-8 * max(1.0, np.max(np.abs(expected))))
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in GRAD_CASES])
+@pytest.mark.parametrize(("backend", "dtype"), backend_dtype_params(autodiff=True))
+def test_gradient_eager(case: Case, backend: str, dtype: str) -> None:
+    _assert_grad_close(_grad(case, backend, dtype), _reference_grad(case, dtype), dtype)
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for c in GRAD_CASES])
+@pytest.mark.parametrize(
+    ("backend", "dtype"),
+    [p for p in backend_dtype_params(autodiff=True, dtypes=("float32",)) if p.values[0] != "torch"],
+)
+def test_gradient_compiled(case: Case, backend: str, dtype: str) -> None:
+    _assert_grad_close(_grad(case, backend, dtype, compiled=True), _reference_grad(case, dtype), dtype)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("case", [_case_param(c) for c in TORCH_COMPILE_CASES if c.grad is not None])
+def test_gradient_torch_compile(case: Case) -> None:
+    actual = _grad(case, "torch", "float32", compiled=True)
+    _assert_grad_close(actual, _reference_grad(case, "float32"), "float32")
