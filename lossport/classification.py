@@ -205,7 +205,19 @@ def nll(
     .. math:: \ell_i = -w_{y_i} \log p_{i y_i}
 
     ``"mean"`` divides by ``Σ_i w_{y_i}`` over kept samples (torch's ``nll_loss``). The inputs are not checked to
-    be normalised. Parameters, returns and errors as in :func:`sparse_softmax_cross_entropy`.
+    be normalised.
+
+    Parameters
+    ----------
+    log_probabilities : array, shape ``(..., C)``, real floating
+    labels : array, shape ``(...)``, integer in ``[0, C)``
+    axis, ignore_index, class_weights, weights, where, reduction, xp
+        As in :func:`sparse_softmax_cross_entropy`.
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` for ``reduction="none"``; ignored samples give 0.
 
     See Also
     --------

@@ -87,8 +87,19 @@ def mean_absolute_error(
 
     .. math:: \ell_i = |p_i - t_i|
 
-    Parameters and returns as in :func:`mean_squared_error`. The gradient at ``p = t`` is the subgradient each
-    framework picks for ``abs`` (0 in torch and TensorFlow, 1 in JAX).
+    The gradient at ``p = t`` is the subgradient each framework picks for ``abs`` (0 in torch and TensorFlow,
+    1 in JAX).
+
+    Parameters
+    ----------
+    predictions, targets : array, shape ``(...)``
+    weights, where, reduction, xp
+        As in :func:`mean_squared_error`.
+
+    Returns
+    -------
+    array
+        0-D, or of the inputs' shape for ``reduction="none"``.
 
     See Also
     --------

@@ -1,0 +1,51 @@
+"""The README's commands and examples work as written, and the generated tables are current."""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import re
+
+import pytest
+from support import BACKENDS
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, re.S)
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    test_command = _blocks("bash")[1].strip()
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first, second = _blocks("bash")[:2]
+    assert "lossport parity" in first and "pytest" in second
+    assert README.index("lossport parity") < README.index("## One example per framework")
+
+
+EXAMPLES = {
+    "numpy": "numpy", "jax": "jax", "torch": "torch", "tensorflow": "tensorflow",
+}
+
+
+@pytest.mark.parametrize("block", _blocks("python"), ids=lambda b: b.split("\n")[0][:30])
+def test_readme_example_runs(block: str) -> None:
+    framework = re.match(r"import (\w+)", block).group(1)
+    if framework != "numpy" and framework not in BACKENDS:
+        pytest.skip(f"{framework} is not installed")
+    exec(compile(block, "README.md", "exec"), {})
+
+
+def test_generated_tables_are_current() -> None:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "docs" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    for path, text in generate.render().items():
+        assert path.read_text() == text, f"{path.name} is stale: run `python docs/generate.py`"
