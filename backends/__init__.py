@@ -61,14 +61,13 @@ def adapter_for(x: object) -> ModuleType | None:
     except KeyError:
         pass
     found = None
-    for name in ADAPTERS:
-        adapter = load(name)
+    for adapter in _loaded.values():
         if adapter.is_array(x):
             found = adapter
             break
     # Only cache a positive answer, or a negative one once every framework has been imported: a type
     # unknown now may belong to a framework imported later (its arrays cannot exist before its import).
-    if found is not None or all(load(n).framework_imported() for n in ADAPTERS):
+    if found is not None or all(a.framework_imported() for a in _loaded.values()):
         _by_type[cls] = found
     return found
 
@@ -81,8 +80,7 @@ def adapter_for_namespace(xp: Any) -> ModuleType | None:
     except KeyError:
         pass
     found = None
-    for name in ADAPTERS:
-        adapter = load(name)
+    for adapter in _loaded.values():
         if key in adapter.NAMESPACE_NAMES:
             found = adapter
             break
@@ -110,3 +108,12 @@ class LazyNative(Mapping[str, Callable[..., Any]]):
 
     def __len__(self) -> int:
         return len(self._get())
+
+
+# Load every adapter now (they import no framework), so that dispatch under a tracer (torch.compile) is only
+# dictionary lookups, never an import.
+for _name in ADAPTERS:
+    try:
+        load(_name)
+    except ModuleNotFoundError:  # pragma: no cover - an adapter missing from a partial checkout
+        pass

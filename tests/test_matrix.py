@@ -187,12 +187,13 @@ def _grad(case: Case, backend: str, dtype: str, *, compiled: bool = False) -> np
     if backend == "torch":
         import torch
 
-        def g(x: Any) -> Any:
-            x = x.detach().requires_grad_(True)
-            (out,) = torch.autograd.grad(total(x, torch.sum), x)
-            return out
+        # Compiled: the forward is compiled, and AOTAutograd compiles its backward, run by autograd.grad.
+        def forward(x: Any) -> Any:
+            return total(x, torch.sum)
 
-        return parity.to_numpy((_compiled("torch", g) if compiled else g)(leaves[index]))
+        x = leaves[index].detach().requires_grad_(True)
+        (out,) = torch.autograd.grad((_compiled("torch", forward) if compiled else forward)(x), x)
+        return parity.to_numpy(out)
     if backend == "tensorflow":
         import tensorflow as tf
 
