@@ -113,7 +113,4 @@ class LazyNative(Mapping[str, Callable[..., Any]]):
 # Load every adapter now (they import no framework), so that dispatch under a tracer (torch.compile) is only
 # dictionary lookups, never an import.
 for _name in ADAPTERS:
-    try:
-        load(_name)
-    except ModuleNotFoundError:  # pragma: no cover - an adapter missing from a partial checkout
-        pass
+    load(_name)

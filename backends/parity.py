@@ -5,16 +5,17 @@ Shared by ``lossport parity`` and the test suite, so that both check the same ca
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-
 from lossport.backends.cases import Case, cases_for
 
 __all__ = [
@@ -51,11 +52,9 @@ def import_backend(name: str) -> ModuleType:
     if name == "torch":
         return importlib.import_module("torch")
     if name == "tensorflow":
-        if "torch" not in __import__("sys").modules:
-            try:
+        if "torch" not in sys.modules:
+            with contextlib.suppress(ImportError):
                 importlib.import_module("torch")
-            except ImportError:
-                pass
         return importlib.import_module("tensorflow")
     msg = f"`backend` must be one of {BACKENDS}; got {name!r}"
     raise ValueError(msg)

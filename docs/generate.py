@@ -32,7 +32,7 @@ def support_table() -> str:
                 cells.append("✓" if mode is None else "✓, ✓")
         cells.append(", ".join(f"`{a}`" for a in record.anchors) or "none (hand-checked values)")
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines + ([""] + notes if notes else []))
+    return "\n".join([*lines, *(["", *notes] if notes else [])])
 
 
 def _replace(text: str, table: str) -> str:

@@ -18,11 +18,12 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
 
-def _format_table(rows: Sequence[object]) -> str:
+def _format_table(rows: Sequence[Any]) -> str:
     header = ("loss", "backend", "against", "cases", "worst rel. error", "error/tol", "result")
     lines = [header]
     for r in rows:

@@ -33,12 +33,11 @@ def _parameters(params: Sequence[Array], xp: Any) -> tuple[Any, list[Array], Any
 
 def _penalty(params: Sequence[Array], scale: float, square: bool, xp: Any) -> Array:
     xp, arrays, dtype = _parameters(params, xp)
-    total = None
+    terms = []
     for p in arrays:
         p = xp.astype(p, dtype, copy=False)
-        term = xp.sum(p * p) if square else xp.sum(xp.abs(p))
-        total = term if total is None else total + term
-    return scale * total
+        terms.append(xp.sum(p * p) if square else xp.sum(xp.abs(p)))
+    return scale * sum(terms[1:], start=terms[0])
 
 
 def l1_penalty(params: Sequence[Array], /, *, scale: float = 1.0, xp: Any = None) -> Array:

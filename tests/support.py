@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from lossport.backends import parity
 
 _requested = [b.strip() for b in os.environ.get("LOSSPORT_TEST_BACKENDS", "").split(",") if b.strip()]

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from lossport.backends.cases import CASES
 
 import lossport
 from lossport._registry import FAMILIES, LOSSES
-from lossport.backends.cases import CASES
 
 LOSS_NAMES = sorted(LOSSES)
 

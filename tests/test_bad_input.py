@@ -6,12 +6,12 @@ import re
 
 import numpy as np
 import pytest
+from lossport.backends import parity
+from lossport.backends.cases import cases_for
 from support import BACKENDS, backend_params, device_for
 
 import lossport
 from lossport._registry import LOSSES
-from lossport.backends import parity
-from lossport.backends.cases import cases_for
 
 
 def arr(backend: str, value, dtype: str = "float32"):

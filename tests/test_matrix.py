@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from lossport.backends import parity
+from lossport.backends.cases import Case, cases_for
 from support import BACKENDS, backend_dtype_params, device_for
 
 import lossport
 from lossport._registry import LOSSES
-from lossport.backends import parity
-from lossport.backends.cases import Case, cases_for
 
 ALL_CASES = [c for loss in LOSSES for c in cases_for(loss)]
 GRAD_CASES = [c for c in ALL_CASES if c.grad is not None and not c.extreme]
