@@ -7,6 +7,8 @@ frameworks, which legitimately pick different subgradients there. Cases marked `
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,9 +230,18 @@ _FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
 }
 
 
+# Each family's cases live in backends/cases_<family>.py, as a FACTORIES mapping of the same form.
+_FAMILY_MODULES = ("regression", "classification", "margin", "embedding", "divergence")
+for _family in _FAMILY_MODULES:
+    _module = f"lossport.backends.cases_{_family}"
+    if importlib.util.find_spec(_module) is not None:
+        _FACTORIES.update(importlib.import_module(_module).FACTORIES)
+
+
 def cases_for(loss: str, seed: int = 0) -> list[Case]:
     """The cases of one loss, the same for every call with the same seed."""
     return _FACTORIES[loss](np.random.default_rng([seed, sum(map(ord, loss))]))
 
 
 CASES: tuple[str, ...] = tuple(_FACTORIES)
+"""The losses that have cases (tests/test_api.py checks that they are exactly the registry's LOSSES)."""

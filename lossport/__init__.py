@@ -5,43 +5,41 @@ the same framework, on the same device, differentiable by that framework's autod
 Importing lossport imports no framework.
 """
 
-from lossport._namespace import array_namespace
-from lossport._validation import value_checks
-from lossport.classification import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    categorical_cross_entropy,
-    nll,
-    softmax_cross_entropy,
-    sparse_softmax_cross_entropy,
+from lossport import (
+    classification,
+    divergence,
+    embedding,
+    margin,
+    regression,
+    regularization,
+    segmentation,
+    sequence,
 )
-from lossport.margin import hinge
-from lossport.regression import (
-    huber,
-    mean_absolute_error,
-    mean_squared_error,
-    mean_squared_logarithmic_error,
-    pseudo_huber,
-)
-from lossport.regularization import l1_penalty, l2_penalty
+from lossport._namespace import array_namespace as array_namespace
+from lossport._validation import value_checks as value_checks
+from lossport.classification import *  # noqa: F403
+from lossport.divergence import *  # noqa: F403
+from lossport.embedding import *  # noqa: F403
+from lossport.margin import *  # noqa: F403
+from lossport.regression import *  # noqa: F403
+from lossport.regularization import *  # noqa: F403
+from lossport.segmentation import *  # noqa: F403
+from lossport.sequence import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "array_namespace",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "categorical_cross_entropy",
-    "hinge",
-    "huber",
-    "l1_penalty",
-    "l2_penalty",
-    "mean_absolute_error",
-    "mean_squared_error",
-    "mean_squared_logarithmic_error",
-    "nll",
-    "pseudo_huber",
-    "softmax_cross_entropy",
-    "sparse_softmax_cross_entropy",
-    "value_checks",
-]
+# The flat public API: every family module's __all__, plus the dispatch entry and the value-check switch.
+__all__ = sorted(
+    [
+        "array_namespace",
+        "value_checks",
+        *classification.__all__,
+        *divergence.__all__,
+        *embedding.__all__,
+        *margin.__all__,
+        *regression.__all__,
+        *regularization.__all__,
+        *segmentation.__all__,
+        *sequence.__all__,
+    ]
+)

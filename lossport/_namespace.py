@@ -31,10 +31,12 @@ USED_NAMESPACE_FUNCTIONS: tuple[str, ...] = (
     "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative",
     "not_equal", "pow", "sign", "sqrt", "square", "subtract", "tanh", "where",
     # reductions and searches
-    "all", "any", "argmax", "cumulative_sum", "max", "mean", "min", "prod", "sort", "sum",
-    # shapes and indexing
-    "broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", "matmul", "moveaxis",
-    "permute_dims", "reshape", "squeeze", "stack", "take", "take_along_axis", "vecdot",
+    "all", "any", "argmax", "argmin", "cumulative_sum", "max", "mean", "min", "prod", "sort", "sum",
+    "ceil", "floor", "reciprocal", "round", "trunc",
+    # shapes, indexing and linear algebra
+    "broadcast_arrays", "broadcast_to", "concat", "expand_dims", "eye", "flip", "linalg", "linspace",
+    "matmul", "matrix_transpose", "moveaxis", "permute_dims", "reshape", "squeeze", "stack", "take",
+    "take_along_axis", "unstack", "vecdot",
 )
 
 

@@ -1,12 +1,23 @@
-"""Stable primitives the standard lacks: logsumexp, log_softmax, softplus, log_sigmoid, xlogy, one_hot.
+"""Stable primitives the standard lacks: logsumexp, log_softmax, softplus, log_sigmoid, xlogy, one_hot, ...
 
-Each is written once against the Array API and replaced by the backend's fused native function when its adapter
-lists one in ``native`` (same semantics, to about an ulp; tests/test_numerics.py checks both against mpmath).
-Every private helper takes ``xp`` as a required keyword and never infers the namespace itself.
+Each is written once against the Array API (the private ``_*_generic`` functions) and replaced by the backend's
+native function when its adapter lists one under the primitive's name in ``native`` (same semantics, to about an
+ulp; tests/test_numerics.py checks both paths against an mpmath oracle). Every private helper takes ``xp`` as a
+required keyword and never infers the namespace itself.
+
+Accuracy, not only stability: the log-sum-exp family sums the terms other than the largest apart from it,
+``log Σ_j e^(x_j) = m + log1p(Σ_{j≠argmax} e^(x_j − m))``, so that a confident prediction's loss of 1e-13 keeps its
+relative accuracy (``log(Σ_j e^(x_j − m))`` rounds ``1 + 1e-13`` and returns 0 in float32). Native fused kernels
+(``torch.log_softmax``, ``jax.nn.log_softmax``, ``tf.nn.log_softmax``) compute the latter, so an adapter registers
+a native version only where it keeps that accuracy.
+
+Nothing here calls ``xp.maximum(x, <Python scalar>)``: array-api-compat's torch version graph-breaks under
+``torch.compile``; ``xp.clip(x, min=...)`` does not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lossport import backends
@@ -26,52 +37,128 @@ __all__ = [
 
 Array = Any
 
+# (namespace name, primitive) -> native function or None. Adapters and their tables never change, so the lookup
+# is made once per pair: a call then costs one dictionary lookup.
+_native_cache: dict[tuple[str, str], Callable[..., Any] | None] = {}
 
-def _native(name: str, xp: Any) -> Any:
+
+def _native(name: str, xp: Any) -> Callable[..., Any] | None:
+    key = (getattr(xp, "__name__", None) or type(xp).__name__, name)
+    try:
+        return _native_cache[key]
+    except KeyError:
+        pass
     adapter = backends.adapter_for_namespace(xp)
-    if adapter is None:
-        return None
-    return adapter.native.get(name)
+    found = None if adapter is None else adapter.native.get(name)
+    _native_cache[key] = found
+    return found
 
 
-def _max_and_excess(x: Array, axis: int, *, xp: Any) -> tuple[Array, Array, Array]:
-    """``m = max(x)``, ``m`` with non-finite values replaced by 0, and ``log1p(s)``, ``s = Σ_{j≠argmax} e^(x_j − m)``.
+# -- the log-sum-exp family ------------------------------------------------------------------------------------
 
-    ``logsumexp(x) = m + log1p(s)``. Summing the non-maximal terms apart from the maximal one (which is exactly 1)
-    keeps ``s`` accurate when it is tiny, so a confident prediction's loss of 1e-13 is not rounded to 0, as
-    ``log(Σ e^(x_j − m))`` would round it. Ties at the maximum add exactly 1 each beyond the first.
+
+def _max_and_excess(x: Array, axis: int, *, xp: Any) -> tuple[Array, Array]:
+    """``m = max x`` and ``log1p(s)``, ``s = Σ_{j≠argmax} e^(x_j − m)``, along ``axis`` (kept, of size 1).
+
+    ``log Σ_j e^(x_j) = m + log1p(s)``. Summing the terms other than the maximal one (which is exactly 1) apart
+    from it keeps ``s`` accurate when it is tiny. The maximal entries are found by ``x == m``: ties beyond the
+    first add exactly 1 each, counted apart. The shift is ``m`` itself, or 0 where ``m`` is ``-inf`` (a row of
+    ``-inf``), so that a ``+inf`` entry gives ``inf − inf = NaN`` where it enters ``x − m``.
     """
     m = xp.max(x, axis=axis, keepdims=True)
-    m_safe = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    shifted = x - m_safe
+    m_safe = xp.where(m == -float("inf"), xp.zeros_like(m), m)
     is_max = x == m
-    rest = xp.sum(xp.where(is_max, xp.zeros_like(shifted), xp.exp(shifted)), axis=axis, keepdims=True)
+    rest = xp.sum(xp.where(is_max, xp.zeros_like(x), xp.exp(x - m_safe)), axis=axis, keepdims=True)
     ties = xp.sum(xp.astype(is_max, x.dtype), axis=axis, keepdims=True)
-    # All -inf: every entry ties, and s would count them; clamp so that log1p stays finite (the row's
-    # result is -inf through m, below).
-    excess = xp.log1p(rest + xp.clip(ties - 1, min=0.0))
-    return m, m_safe, excess
+    # A row of -inf has every entry tied (and a row with NaN none): clip so that log1p stays finite there.
+    return m, xp.log1p(rest + xp.clip(ties - 1.0, min=0.0))
+
+
+def _logsumexp_generic(x: Array, axis: int, keepdims: bool, *, xp: Any) -> Array:
+    m, excess = _max_and_excess(x, axis, xp=xp)
+    finite = xp.isfinite(m)
+    m_safe = xp.where(finite, m, xp.zeros_like(m))
+    out = xp.where(finite, m_safe + excess, m)
+    return out if keepdims else xp.squeeze(out, axis=axis)
 
 
 def logsumexp(x: Array, /, *, axis: int = -1, keepdims: bool = False, xp: Any) -> Array:
     r"""``log Σ_j exp(x_j)`` along ``axis``, as ``m + log1p(Σ_{j≠argmax} exp(x_j − m))`` with ``m = max x``.
 
     Exact at infinities: a row of ``-inf`` gives ``-inf``, a ``+inf`` entry gives ``+inf``; NaN propagates.
-    Never overflows. Its gradient is the softmax.
+    Never overflows; within a few ulps of the exact value wherever the result is not near 0 (where it is ill
+    conditioned). Its gradient is the softmax.
     """
-    m, m_safe, excess = _max_and_excess(x, axis, xp=xp)
-    out = xp.where(xp.isfinite(m), m_safe + excess, m)
-    return out if keepdims else xp.squeeze(out, axis=axis)
+    native = _native("logsumexp", xp)
+    if native is not None:
+        return native(x, axis=axis, keepdims=keepdims)
+    return _logsumexp_generic(x, axis, keepdims, xp=xp)
+
+
+def _log_softmax_generic(x: Array, axis: int, *, xp: Any) -> Array:
+    m, excess = _max_and_excess(x, axis, xp=xp)
+    m_safe = xp.where(m == -float("inf"), xp.zeros_like(m), m)
+    return (x - m_safe) - excess
 
 
 def log_softmax(x: Array, /, *, axis: int = -1, xp: Any) -> Array:
     r"""``x − logsumexp(x)`` along ``axis``, as ``(x − m) − log1p(Σ_{j≠argmax} exp(x_j − m))``.
 
-    The largest entry's value, ``−log1p(s)``, keeps full relative accuracy however small it is. A ``-inf`` entry
-    gives ``-inf`` (probability 0) and a finite gradient; a row of only ``-inf`` gives ``-inf`` everywhere.
+    The largest entry's value, ``−log1p(s)``, keeps full relative accuracy however small it is (``[30, 0, 0]``
+    gives ``−1.87e-13``, not 0). A ``-inf`` entry gives ``-inf`` (probability 0) and a finite gradient; a row of
+    only ``-inf`` gives ``-inf`` everywhere; a ``+inf`` entry gives NaN there (``∞ − ∞``) and ``-inf`` at the
+    finite entries of its row; NaN propagates to its row.
     """
-    _, m_safe, excess = _max_and_excess(x, axis, xp=xp)
-    return (x - m_safe) - excess
+    native = _native("log_softmax", xp)
+    if native is not None:
+        return native(x, axis=axis)
+    return _log_softmax_generic(x, axis, xp=xp)
+
+
+def _log_softmax_at_generic(x: Array, indices: Array, axis: int, *, xp: Any) -> Array:
+    shape = tuple(x.shape)
+    ndim = len(shape)
+    axis = axis % ndim
+    num_classes = shape[axis]
+    index = xp.expand_dims(indices, axis=axis)
+    if num_classes is None:  # a class axis unknown until run time (symbolic TensorFlow): no arange
+        picked = xp.take_along_axis(_log_softmax_generic(x, axis, xp=xp), index, axis=axis)
+        return xp.squeeze(picked, axis=axis)
+    from lossport._namespace import device
+
+    m = xp.max(x, axis=axis, keepdims=True)
+    m_safe = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    shifted = xp.take_along_axis(x, index, axis=axis) - m_safe  # x_i − m, the picked logit
+    classes = xp.arange(num_classes, dtype=indices.dtype, device=device(x))
+    classes = xp.reshape(classes, tuple(num_classes if d == axis else 1 for d in range(ndim)))
+    others = xp.sum(xp.where(classes == index, xp.zeros_like(x), xp.exp(x - m_safe)), axis=axis, keepdims=True)
+    # Σ_j e^(x_j − m) − 1 = others + expm1(x_i − m) ≥ 0. When i is the argmax, expm1 is 0 and ``others`` is the
+    # accurate sum of the non-maximal terms; otherwise the log-probability is below −log 2 and the cancellation
+    # in ``others + expm1`` (absolute error ~eps) stays within an ulp of it. The clip is for a row of -inf.
+    excess = xp.log1p(xp.clip(others + xp.expm1(shifted), min=0.0))
+    return xp.squeeze(shifted - excess, axis=axis)
+
+
+def log_softmax_at(x: Array, indices: Array, /, *, axis: int = -1, xp: Any) -> Array:
+    r"""``log_softmax(x)`` at integer ``indices`` along ``axis`` (which is removed), without the whole log-softmax.
+
+    Computed as ``(x_i − m) − log1p(Σ_{j≠i} e^(x_j − m) + expm1(x_i − m))``: the terms are summed apart from the
+    picked one, whose index is known, so no argmax is needed and a confident correct prediction's tiny value
+    keeps its relative accuracy, as in :func:`log_softmax`. A ``-inf`` picked entry gives ``-inf``; a row of
+    ``-inf`` gives ``-inf``; a ``+inf`` in the row gives ``-inf`` at a finite picked entry and NaN at the
+    ``+inf`` one; NaN propagates. ``indices`` must be in range (the losses check it on concrete arrays).
+    """
+    native = _native("log_softmax_at", xp)
+    if native is not None:
+        return native(x, indices, axis=axis)
+    return _log_softmax_at_generic(x, indices, axis, xp=xp)
+
+
+# -- the softplus family ---------------------------------------------------------------------------------------
+
+
+def _softplus_generic(x: Array, *, xp: Any) -> Array:
+    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def softplus(x: Array, /, *, xp: Any) -> Array:
@@ -79,7 +166,11 @@ def softplus(x: Array, /, *, xp: Any) -> Array:
     native = _native("softplus", xp)
     if native is not None:
         return native(x)
-    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+    return _softplus_generic(x, xp=xp)
+
+
+def _log_sigmoid_generic(x: Array, *, xp: Any) -> Array:
+    return xp.clip(x, max=0.0) - xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def log_sigmoid(x: Array, /, *, xp: Any) -> Array:
@@ -87,36 +178,33 @@ def log_sigmoid(x: Array, /, *, xp: Any) -> Array:
     native = _native("log_sigmoid", xp)
     if native is not None:
         return native(x)
-    return xp.clip(x, max=0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+    return _log_sigmoid_generic(x, xp=xp)
+
+
+# -- products with a zero factor, logarithms ------------------------------------------------------------------
+
+
+def _xlogy_generic(x: Array, y: Array, *, xp: Any) -> Array:
+    zero = x == 0
+    safe_y = xp.where(zero, xp.ones_like(y), y)
+    return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
 
 
 def xlogy(x: Array, y: Array, /, *, xp: Any) -> Array:
     """``x · log(y)``, with 0 wherever ``x == 0`` (even where ``y`` is 0), and a NaN-free gradient there.
 
     The inner ``where`` keeps ``log`` finite on the branch that is thrown away, so that its gradient does not
-    poison the result (the double-where idiom).
+    poison the result (the double-where idiom). NaN in ``y`` propagates where ``x != 0``.
     """
     native = _native("xlogy", xp)
     if native is not None:
         return native(x, y)
-    zero = x == 0
-    safe_y = xp.where(zero, xp.ones_like(y), y)
-    return xp.where(zero, xp.zeros_like(x), x * xp.log(safe_y))
+    return _xlogy_generic(x, y, xp=xp)
 
 
 def mul0(a: Array, b: Array, /, *, xp: Any) -> Array:
     """``a · b`` with ``0 · b = 0`` even where ``b`` is infinite (and a zero gradient there)."""
     return a * xp.where(a == 0, xp.zeros_like(b), b)
-
-
-def log_softmax_at(x: Array, indices: Array, /, *, axis: int = -1, xp: Any) -> Array:
-    """``log_softmax(x)`` at ``indices`` along ``axis`` (which is removed), as ``(x_i − m) − log1p(s)``.
-
-    The same accurate form as :func:`log_softmax`, without materialising the whole log-softmax.
-    """
-    _, m_safe, excess = _max_and_excess(x, axis, xp=xp)
-    picked = xp.take_along_axis(x, xp.expand_dims(indices, axis=axis), axis=axis)
-    return xp.squeeze((picked - m_safe) - excess, axis=axis)
 
 
 def clamped_log(p: Array, /, *, floor: float = -100.0, xp: Any) -> Array:
@@ -127,11 +215,25 @@ def clamped_log(p: Array, /, *, floor: float = -100.0, xp: Any) -> Array:
 
 
 def log1mexp(x: Array, /, *, xp: Any) -> Array:
-    """``log(1 − exp(x))`` for ``x ≤ 0``, switching between ``log(−expm1(x))`` and ``log1p(−exp(x))`` at −log 2."""
+    """``log(1 − exp(x))`` for ``x ≤ 0``: ``log(−expm1(x))`` above −log 2, ``−log1p(e / (1 − e))``, ``e = exp(x)``, below.
+
+    Accurate to a few ulps on both sides (Mächler, "Accurately computing log(1 − exp(−|a|))", 2012); ``-inf``
+    at 0, 0 at ``-inf``, NaN for ``x > 0``. Below −log 2 the textbook ``log1p(−e)`` is as accurate in exact
+    arithmetic, but XLA's float64 ``log1p`` is off by up to 130 ulps for arguments in [−0.5, −0.2]; the argument
+    ``e / (1 − e)`` lies in (0, 1], where every backend's ``log1p`` is within 2 ulps.
+    """
     near_zero = x > -0.6931471805599453
     a = xp.where(near_zero, x, -xp.ones_like(x))
-    b = xp.where(near_zero, -xp.ones_like(x), x)
-    return xp.where(near_zero, xp.log(-xp.expm1(a)), xp.log1p(-xp.exp(b)))
+    e = xp.exp(xp.where(near_zero, -xp.ones_like(x), x))
+    return xp.where(near_zero, xp.log(-xp.expm1(a)), -xp.log1p(e / (1.0 - e)))
+
+
+def _one_hot_generic(labels: Array, num_classes: int, dtype: Any, axis: int, *, xp: Any) -> Array:
+    from lossport._namespace import device
+
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=device(labels))
+    out = xp.astype(xp.expand_dims(labels, axis=-1) == classes, dtype)
+    return out if axis == -1 else xp.moveaxis(out, -1, axis)
 
 
 def one_hot(labels: Array, num_classes: int, /, *, dtype: Any, axis: int = -1, xp: Any) -> Array:
@@ -139,8 +241,4 @@ def one_hot(labels: Array, num_classes: int, /, *, dtype: Any, axis: int = -1, x
     native = _native("one_hot", xp)
     if native is not None:
         return native(labels, num_classes, dtype=dtype, axis=axis)
-    from lossport._namespace import device
-
-    classes = xp.arange(num_classes, dtype=labels.dtype, device=device(labels))
-    out = xp.astype(xp.expand_dims(labels, axis=-1) == classes, dtype)
-    return out if axis == -1 else xp.moveaxis(out, -1, axis)
+    return _one_hot_generic(labels, num_classes, dtype, axis, xp=xp)

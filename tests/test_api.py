@@ -97,3 +97,19 @@ def test_namespace_functions_used_are_listed() -> None:
     for path in root.glob("*.py"):
         used |= set(re.findall(r"\bxp\.(\w+)", path.read_text()))
     assert used <= set(USED_NAMESPACE_FUNCTIONS), sorted(used - set(USED_NAMESPACE_FUNCTIONS))
+
+
+def test_registry_covers_the_catalog() -> None:
+    """CATALOG.md's names are exactly the registry's records, implemented (LOSSES) or not yet (PENDING)."""
+    import pathlib
+    import re
+
+    from lossport._registry import CATALOG, PENDING
+
+    catalog = pathlib.Path(__file__).resolve().parents[2] / "shared" / "CATALOG.md"
+    if not catalog.exists():
+        pytest.skip("../shared/CATALOG.md is not beside this checkout")
+    text = catalog.read_text()
+    names = set(re.findall(r"^\| `(\w+)`", text, re.M)) | set(re.findall(r"^\| `\w+`, `(\w+)`", text, re.M))
+    assert names == set(CATALOG)
+    assert set(LOSSES) | set(PENDING) == set(CATALOG) and not set(LOSSES) & set(PENDING)

@@ -1,0 +1,5 @@
+"""Sequence losses."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
