@@ -653,7 +653,7 @@ _TABLE: tuple[Anchor, ...] = (
 
 ANCHORS: dict[str, Anchor] = {a.id: a for a in _TABLE}
 # Each family's anchors live in backends/anchors_<family>.py, as a TABLE tuple of Anchor records.
-for _family in ("regression", "classification", "margin", "embedding", "divergence"):
+for _family in ("regression", "classification", "margin", "embedding", "divergence", "sequence"):
     _module = f"lossport.backends.anchors_{_family}"
     if importlib.util.find_spec(_module) is not None:
         ANCHORS.update({a.id: a for a in importlib.import_module(_module).TABLE})

@@ -231,7 +231,7 @@ _FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
 
 
 # Each family's cases live in backends/cases_<family>.py, as a FACTORIES mapping of the same form.
-_FAMILY_MODULES = ("regression", "classification", "margin", "embedding", "divergence")
+_FAMILY_MODULES = ("regression", "classification", "margin", "embedding", "divergence", "sequence")
 for _family in _FAMILY_MODULES:
     _module = f"lossport.backends.cases_{_family}"
     if importlib.util.find_spec(_module) is not None:
