@@ -668,6 +668,12 @@ def compare_case(anchor: Anchor, case: Case, dtype: str) -> float | None:
 
     None when the anchor declines the case.
     """
+    result = _compare_case(anchor, case, dtype)
+    return None if result is None else result[0]
+
+
+def _compare_case(anchor: Anchor, case: Case, dtype: str) -> tuple[float, float] | None:
+    """``(error in units of the tolerance, relative error)``, or None when the anchor declines the case."""
     native = anchor.fn(case, dtype)
     if native is None:
         return None
@@ -677,7 +683,7 @@ def compare_case(anchor: Anchor, case: Case, dtype: str) -> float | None:
     if size is not None and size.shape == expected.shape:  # unreduced outputs only
         rounding = np.abs(actual - expected) <= 4 * np.finfo(dtype).eps * size
         actual = np.where(rounding, expected, actual)
-    return parity.compare(actual, expected, dtype)
+    return parity.compare(actual, expected, dtype), parity.relative_error(actual, expected)
 
 
 def run_anchor(anchor_id: str, loss: str, cases: Iterable[Case]) -> parity.Row | None:
@@ -692,14 +698,14 @@ def run_anchor(anchor_id: str, loss: str, cases: Iterable[Case]) -> parity.Row |
         raise ValueError(msg)
     if not installed(anchor.framework):
         return None
-    worst, count, error = 0.0, 0, ""
+    worst, rel, count, error = 0.0, 0.0, 0, ""
     for case in cases:
         for dtype in anchor.dtypes:
             try:
-                err = compare_case(anchor, case, dtype)
+                result = _compare_case(anchor, case, dtype)
             except Exception as e:  # the report names the failure; Row.ok is then False
                 error = f"{case.name}/{dtype}: {type(e).__name__}: {e}"
                 continue
-            if err is not None:
-                worst, count = max(worst, err), count + 1
-    return parity.Row(loss, anchor_id, anchor.framework, count, worst, error)
+            if result is not None:
+                worst, rel, count = max(worst, result[0]), max(rel, result[1]), count + 1
+    return parity.Row(loss, anchor_id, anchor.framework, count, worst, error, rel)
