@@ -1,0 +1,100 @@
+"""TensorFlow adapter: lossport's own namespace (``_tensorflow_namespace``) and ``tf.math`` for the primitives.
+
+array-api-compat does not support TensorFlow, so ``namespace()`` returns lossport's namespace written on TF core
+ops. Nothing here imports TensorFlow at import time or to look at an array: ``is_array`` looks in
+``sys.modules``, so an array cannot be TensorFlow's unless the user imported TensorFlow.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any
+
+from lossport.backends import LazyNative
+
+NAME = "tensorflow"
+NAMESPACE_NAMES = ("lossport.backends._tensorflow_namespace",)
+
+
+def framework_imported() -> bool:
+    return "tensorflow" in sys.modules
+
+
+def is_array(x: object) -> bool:
+    # tf.Tensor covers eager tensors and the symbolic ones inside tf.function; variables are not tensors.
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(x, (tf.Tensor, tf.Variable))
+
+
+def namespace() -> ModuleType:
+    return importlib.import_module(NAMESPACE_NAMES[0])
+
+
+def _native() -> Mapping[str, Callable[..., Any]]:
+    import tensorflow as tf
+
+    xp = namespace()
+
+    # tf.math.softplus and tf.math.log_sigmoid are left out: below log(eps) + 2 (x < -13.9 in float32, -34.1 in
+    # float64) they return exp(x) for log1p(exp(x)), 6 ulps off where the generic form is within 2.3 (measured
+    # against mpmath, eager and XLA alike).
+
+    def xlogy(x: Any, y: Any) -> Any:
+        # x * log(y), 0 wherever x == 0 (NaN y included), and a zero gradient there: the generic form, bit for bit.
+        x, y = xp._promote("xlogy", x, y, category="floating")
+        return tf.math.xlogy(x, y)
+
+    def one_hot(labels: Any, num_classes: int, *, dtype: Any, axis: int = -1) -> Any:
+        # Out-of-range labels, negative ones included, give a row of zeros, as the generic comparison does.
+        labels = tf.convert_to_tensor(labels)
+        if labels.dtype not in (tf.uint8, tf.int8, tf.int32, tf.int64):  # tf.one_hot's index dtypes
+            labels = tf.cast(labels, tf.int64)
+        if axis < -1:  # tf.one_hot counts axes of the output but takes only -1 among negative ones
+            axis += labels.shape.rank + 1
+        dtype = tf.as_dtype(dtype)
+        on, off = (True, False) if dtype == tf.bool else (None, None)  # its default 1 and 0 do not convert to bool
+        return tf.one_hot(labels, num_classes, on_value=on, off_value=off, axis=axis, dtype=dtype)
+
+    # Called as they are inside tf.function: AutoGraph has nothing to convert in them (see the namespace).
+    do_not_convert = tf.autograph.experimental.do_not_convert
+    return {"xlogy": do_not_convert(xlogy), "one_hot": do_not_convert(one_hot)}
+
+
+native = LazyNative(_native)
+
+
+def is_concrete(x: Any) -> bool:
+    # Inside tf.function every tensor is symbolic, and even a captured eager variable is read symbolically.
+    tf = sys.modules.get("tensorflow")
+    return tf is None or (tf.executing_eagerly() and not tf.is_symbolic_tensor(x))
+
+
+@functools.lru_cache(maxsize=64)
+def _device_type(name: str) -> str | None:
+    import tensorflow as tf
+
+    return tf.DeviceSpec.from_string(name).device_type
+
+
+def is_cpu(x: Any) -> bool:
+    # A symbolic tensor's device is '' (unknown until placement): not known to be in host memory.
+    name = x.device
+    return bool(name) and _device_type(name) == "CPU"
+
+
+def device(x: Any) -> Any:
+    # x.device is '' inside tf.function; None lets TensorFlow place constants (and keeps XLA clusters whole).
+    tf = sys.modules.get("tensorflow")
+    if tf is None or not tf.executing_eagerly():
+        return None
+    return x.device or None
+
+
+def to_numpy(x: Any) -> Any:
+    import numpy as np
+
+    return np.asarray(x.numpy())
