@@ -1,5 +1,370 @@
-"""Divergence losses."""
+"""Divergences between distributions (or unnormalised measures) along a class axis, with log-space inputs.
+
+Every divergence here is a sum over the class axis ``axis`` of non-negative terms (non-negative per sample for
+``kl_divergence``, whose terms may have either sign), and returns the per-sample value for ``reduction="none"``.
+Predictions are always given as logarithms (as in torch's ``kl_div`` and optax), which keeps a probability of
+``1e-300`` or of exactly 0 (``-inf``) representable and its gradient finite.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Any
+
+from lossport._namespace import array_namespace
+from lossport._numerics import mul0
+from lossport._reduction import Reduction, check_reduction, reduce_loss
+from lossport._validation import (
+    _fails,
+    check_floating,
+    check_in_unit_interval,
+    check_same_shape,
+    compute_dtype,
+    values_checked,
+)
+
+__all__ = ["generalized_kl_divergence", "js_divergence", "kl_divergence"]
+
+Array = Any
+
+_LOG2 = math.log(2.0)
+
+
+# -- shared entry and checks ---------------------------------------------------------------------------------
+
+
+def _class_last(name: str, x: Array, axis: int, /, *, xp: Any) -> Array:
+    """``x`` with its class axis moved last (a no-op for the default ``axis=-1``)."""
+    ndim = len(x.shape)
+    if ndim == 0:
+        msg = f"`{name}` must have a class axis; got a 0-D array"
+        raise ValueError(msg)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        msg = f"`axis` must be an int; got {type(axis).__name__}"
+        raise TypeError(msg)
+    if not -ndim <= axis < ndim:
+        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D inputs; got {axis}"
+        raise ValueError(msg)
+    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
+
+
+def _pair_inputs(
+    names: tuple[str, str], a: Array, b: Array, axis: int, weights: Array | None, where: Array | None, xp: Any
+) -> tuple[Any, Array, Array, Any]:
+    """Namespace, dtype and shape checks; both arrays in one compute dtype, class axis last."""
+    xp = array_namespace(a, b, weights, where, xp=xp, names=(*names, "weights", "where"))
+    check_floating(names[0], a, xp=xp)
+    check_same_shape(names[0], a, names[1], b)
+    dtype, out_dtype = compute_dtype(a, b, xp=xp)
+    a = xp.astype(_class_last(names[0], a, axis, xp=xp), dtype, copy=False)
+    b = xp.astype(_class_last(names[1], b, axis, xp=xp), dtype, copy=False)
+    return xp, a, b, out_dtype
+
+
+def _check_non_negative(name: str, x: Array, /, *, xp: Any) -> None:
+    """Values ``>= 0`` (unnormalised measures); a value check. NaN fails it too."""
+    if not values_checked(x):
+        return
+    valid = x >= 0
+    if _fails(xp.all(valid), xp=xp):
+        bad = xp.where(valid, xp.zeros_like(x), x)
+        got = "nan" if bool(xp.any(xp.isnan(x))) else repr(float(xp.min(bad)))
+        msg = f"`{name}` must be non-negative; got {got}"
+        raise ValueError(msg)
+
+
+def _check_clip(clip: float | None) -> None:
+    if clip is None:
+        return
+    if isinstance(clip, bool) or not isinstance(clip, (int, float)):
+        msg = f"`clip` must be a Python number or None; got {type(clip).__name__}"
+        raise TypeError(msg)
+    if not 0 < clip < 1:
+        msg = f"`clip` must be in (0, 1); got {clip!r}"
+        raise ValueError(msg)
+
+
+# -- the generalized KL's term, without cancellation ------------------------------------------------------
+
+
+def _bregman_xlogx(a: Array, r: Array, b: Array, /, *, xp: Any) -> Array:
+    r"""``a·log(a/b) − a + b`` for ``a ≥ 0``, given ``r = log(b/a)`` (any value where ``a = 0``).
+
+    Written as ``a·(expm1(r) − r)`` for ``|r| < 1``, where the three terms of the definition cancel (the result
+    is about ``a·r²/2``), and as ``(b − a) − a·r`` elsewhere, where they do not and ``expm1`` could overflow.
+    Both forms are sums of non-negative or mildly cancelling terms, so the result keeps its relative accuracy
+    down to the conditioning of the inputs. ``a = 0`` gives ``b``; ``r = -inf`` (``b = 0 < a``) gives ``+inf``.
+    The unselected branches see only finite values (double ``where``), so gradients stay finite.
+    """
+    positive = a > 0
+    r = xp.where(positive, r, xp.zeros_like(r))
+    small = xp.abs(r) < 1.0
+    r_small = xp.clip(r, min=-1.0, max=1.0)
+    near = a * (xp.expm1(r_small) - r_small)
+    far = (b - a) - a * r
+    return xp.where(positive, xp.where(small, near, far), b)
+
+
+# -- the losses -------------------------------------------------------------------------------------------------
+
+
+def kl_divergence(
+    log_predictions: Array,
+    targets: Array,
+    /,
+    *,
+    log_targets: bool = False,
+    axis: int = -1,
+    clip: float | None = None,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Kullback–Leibler divergence ``KL(P ‖ Q)`` of the predicted distribution ``Q`` from the targets ``P``.
+
+    .. math:: \ell_i = \sum_c p_{ic} \,(\log p_{ic} - \log q_{ic})
+
+    over the class axis, with ``0 · log 0 = 0``: a class with ``p = 0`` contributes 0 whatever ``q`` is (also
+    ``q = 0``, where torch and optax give NaN), and a class with ``q = 0 < p`` makes the divergence ``+inf``. The
+    terms are computed as ``p · (log p − log q)`` (torch's form). The mean over samples is torch's
+    ``kl_div(reduction="batchmean")``, the mathematically correct KL; torch's default ``reduction="mean"``
+    divides by the number of *elements* ``N·C`` instead, which is this loss divided by ``C``.
+
+    Keras's ``KLDivergence`` takes probabilities and clips both to ``[1e-7, 1]`` first, so a zero in ``Q`` gives a
+    finite value (about ``16.1·p``) and a zero in ``P`` a small non-zero term: ``clip=1e-7`` reproduces it.
+
+    Parameters
+    ----------
+    log_predictions : array, shape ``(..., C)`` (class axis `axis`), real floating
+        ``log q``: log-probabilities (from ``log_softmax``, say); not checked to be normalised. Passing
+        probabilities instead of their logarithms gives a wrong (possibly negative) value, as in torch.
+    targets : array, the same shape
+        ``p``: probabilities in ``[0, 1]`` (checked on concrete arrays), or their logarithms with
+        `log_targets`.
+    log_targets : bool, default False
+        Whether `targets` holds ``log p`` (torch's ``log_target=True``, optax's
+        ``kl_divergence_with_log_targets``); ``-inf`` is then ``p = 0``.
+    axis : int, default -1
+        The class axis.
+    clip : float, optional
+        Clip ``p`` and ``q`` to ``[clip, 1]`` before the formula (Keras: ``1e-7``); in ``(0, 1)``.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `log_predictions` is not floating, or `clip` is not a number.
+    ValueError
+        If the shapes differ, `axis` or `clip` is out of range, or (on concrete arrays, without `log_targets`)
+        a target lies outside ``[0, 1]``.
+
+    See Also
+    --------
+    torch.nn.functional.kl_div, optax.kl_divergence, optax.kl_divergence_with_log_targets,
+    keras.losses.KLDivergence
+
+    References
+    ----------
+    Kullback and Leibler, "On Information and Sufficiency", 1951.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> log_q = np.log(np.array([[0.5, 0.5]]))
+    >>> float(lossport.kl_divergence(log_q, np.array([[1.0, 0.0]])))  # 1·log(1/0.5) + 0·log 0 = log 2
+    0.6931471805599453
+    """
+    check_reduction(reduction)
+    _check_clip(clip)
+    xp, log_q, targets, out_dtype = _pair_inputs(
+        ("log_predictions", "targets"), log_predictions, targets, axis, weights, where, xp
+    )
+    if log_targets:
+        log_p = targets if clip is None else xp.clip(targets, min=math.log(clip), max=0.0)
+        p = xp.exp(log_p)
+        log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf): those entries are zeroed by mul0
+    else:
+        check_in_unit_interval("targets", targets, xp=xp)
+        p = targets if clip is None else xp.clip(targets, min=float(clip), max=1.0)
+        log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))  # the p = 0 entries are zeroed by mul0
+    if clip is not None:
+        log_q = xp.clip(log_q, min=math.log(clip), max=0.0)
+    loss = xp.sum(mul0(p, log_p - log_q, xp=xp), axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def generalized_kl_divergence(
+    log_predictions: Array,
+    targets: Array,
+    /,
+    *,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Generalized (unnormalised) Kullback–Leibler divergence between non-negative measures.
+
+    .. math:: \ell_i = \sum_c \Big( p_{ic} \log \frac{p_{ic}}{q_{ic}} - p_{ic} + q_{ic} \Big)
+
+    the Bregman divergence of ``x log x − x``: every term is non-negative, and zero only where ``p = q``, so
+    ``P`` and ``Q`` need not sum to 1 (for two distributions it is the KL divergence). A class with ``p = 0``
+    contributes ``q``; one with ``q = 0 < p`` makes it ``+inf``.
+
+    Each term is computed as ``p·(expm1(r) − r)`` with ``r = log q − log p`` where ``|r| < 1``, and as
+    ``(q − p) − p·r`` elsewhere: the textbook sum of three terms loses all its digits to cancellation when
+    ``q ≈ p`` (the term is then about ``p·r²/2``), these forms do not, and they never overflow.
+
+    Parameters
+    ----------
+    log_predictions : array, shape ``(..., C)`` (class axis `axis`), real floating
+        ``log q``, any real (``-inf`` is ``q = 0``).
+    targets : array, the same shape
+        ``p ≥ 0`` (checked on concrete arrays).
+    axis : int, default -1
+        The class axis.
+    weights, where, reduction, xp
+        As in :func:`kl_divergence`.
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, `axis` is out of range, or (on concrete arrays) a target is negative.
+
+    See Also
+    --------
+    optax.generalized_kl_divergence : the same divergence, computed as the textbook sum.
+
+    References
+    ----------
+    Boyd and Vandenberghe, "Convex Optimization", 2004, p. 90.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> log_q = np.log(np.array([[2.0, 2.0]]))
+    >>> # 1·log(1/2) − 1 + 2  +  2·log(2/2) − 2 + 2  =  1 − log 2
+    >>> round(float(lossport.generalized_kl_divergence(log_q, np.array([[1.0, 2.0]]))), 15)
+    0.306852819440055
+    """
+    check_reduction(reduction)
+    xp, log_q, p, out_dtype = _pair_inputs(
+        ("log_predictions", "targets"), log_predictions, targets, axis, weights, where, xp
+    )
+    _check_non_negative("targets", p, xp=xp)
+    log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
+    terms = _bregman_xlogx(p, log_q - log_p, xp.exp(log_q), xp=xp)
+    loss = xp.sum(terms, axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def _js_psi(d: Array, /, *, xp: Any) -> Array:
+    r"""``ψ(d) = (1 − τ) log(1 − τ) + (1 + τ) log(1 + τ)``, ``τ = tanh(d/2)``: the JS term over ``m``.
+
+    For ``|d| < 1`` as ``τ·d + log1p(−τ²)`` (``2τ·atanh τ = τ·d``; the two terms cancel by a factor of 2 at
+    most, so ψ ≈ d²/4 keeps its relative accuracy); beyond, as ``2 log 2 − 2|d|·e/(1 + e) − 2 log1p(e)``,
+    ``e = exp(−|d|)``, whose first term dominates. ``|d| = inf`` gives ``2 log 2``. Both branches see only finite
+    values (|d| is clipped at 1e4, where ``e`` is 0 in every dtype), so gradients stay finite.
+    """
+    a = xp.abs(d)
+    small = a < 1.0
+    d_small = xp.clip(d, min=-1.0, max=1.0)
+    tau = xp.tanh(d_small / 2.0)
+    near = tau * d_small + xp.log1p(-(tau * tau))
+    a_large = xp.clip(a, min=1.0, max=1e4)
+    e = xp.exp(-a_large)
+    far = (2.0 * _LOG2 - 2.0 * a_large * e / (1.0 + e)) - 2.0 * xp.log1p(e)
+    return xp.where(small, near, far)
+
+
+def js_divergence(
+    log_predictions: Array,
+    log_targets: Array,
+    /,
+    *,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Jensen–Shannon divergence between two distributions given as log-probabilities.
+
+    .. math:: \ell_i = \tfrac12 \operatorname{KL}(P_i \,\|\, M_i) + \tfrac12 \operatorname{KL}(Q_i \,\|\, M_i),
+              \quad M = \tfrac12 (P + Q)
+
+    Symmetric in its two arguments (exactly, in floating point too), zero if and only if ``P = Q``, and at most
+    ``log 2`` (reached by distributions with disjoint supports), in nats. No native library has it.
+
+    Computed in log space from ``m = (p + q)/2`` and ``d = log q − log p``: with ``τ = tanh(d/2)``,
+    ``p = m(1 − τ)`` and ``q = m(1 + τ)``, so each class contributes
+    ``½ m [(1 − τ) log(1 − τ) + (1 + τ) log(1 + τ)] = ½ m [τ·d + log1p(−τ²)]`` (since ``2 atanh τ = d``): a
+    non-negative term with no cancellation beyond a factor of 2, so nearly equal distributions keep their tiny
+    divergence (about ``Σ m d²/8``) to a few ulps, where the textbook ``Σ p log(p/m)`` over classes loses all
+    its digits. This is ``log M = logaddexp(log p, log q) − log 2`` without forming ``log M``. A class where both
+    probabilities are 0 (``-inf``) contributes 0; one where only one of them is 0 contributes ``½ m · 2 log 2``,
+    i.e. ``½ q log 2``.
+
+    Parameters
+    ----------
+    log_predictions : array, shape ``(..., C)`` (class axis `axis`), real floating
+        ``log q``; ``-inf`` is probability 0. Not checked to be normalised (the bounds need it).
+    log_targets : array, the same shape
+        ``log p``.
+    axis : int, default -1
+        The class axis.
+    weights, where, reduction, xp
+        As in :func:`kl_divergence`.
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `axis` is out of range.
+
+    See Also
+    --------
+    kl_divergence
+
+    References
+    ----------
+    Lin, "Divergence measures based on the Shannon entropy", IEEE Trans. Inf. Theory 37(1), 1991.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> log_q = np.array([[0.0, -np.inf]])  # Q = (1, 0), P = (½, ½), M = (¾, ¼)
+    >>> # ½·[½ log(½/¾) + ½ log(½/¼)] + ½·[1·log(1/¾)] = ¼ log(4/3) + ½ log(4/3) = ¾ log(4/3)
+    >>> round(float(lossport.js_divergence(log_q, np.log(np.array([[0.5, 0.5]])))), 15)
+    0.215761554338836
+    """
+    check_reduction(reduction)
+    xp, log_q, log_p, out_dtype = _pair_inputs(
+        ("log_predictions", "log_targets"), log_predictions, log_targets, axis, weights, where, xp
+    )
+    twice_m = xp.exp(log_p) + xp.exp(log_q)
+    # d = log q − log p would be NaN where both probabilities are 0 (−inf − (−inf)): 0 there, where m = 0 anyway.
+    either = xp.logical_or(log_p > -float("inf"), log_q > -float("inf"))
+    zero = xp.zeros_like(log_p)
+    d = xp.where(either, log_q, zero) - xp.where(either, log_p, zero)
+    loss = xp.sum(twice_m * _js_psi(d, xp=xp), axis=-1) / 4.0
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
