@@ -1,0 +1,194 @@
+"""Parity cases of the embedding, metric-learning and ranking losses (lossport/embedding.py).
+
+Small data (at most 8 samples × 4 features). Each case keeps away from its loss's kinks: the hinge of every
+margin loss (the argument of ``max(0, ·)`` at least 0.1 from 0), the distance swap's ``min`` (the two distances at
+least 0.1 apart) and Circle's negative weight ``max(1 + m − d, 0)``; cases are redrawn from the same generator
+until they do, so they stay reproducible from the seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from lossport.backends.cases import Case, _away
+
+__all__ = ["FACTORIES"]
+
+_GAP = 0.1
+
+
+def _signs(rng: np.random.Generator, n: int) -> np.ndarray:
+    """±1 labels with both signs present."""
+    y = rng.choice([-1.0, 1.0], size=n)
+    y[:2] = [1.0, -1.0]
+    return rng.permutation(y)
+
+
+def _cosine(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    return np.sum(x1 * x2, -1) / np.sqrt(np.sum(x1 * x1, -1) * np.sum(x2 * x2, -1))
+
+
+def _cosine_embedding(rng: np.random.Generator) -> list[Case]:
+    loss = "cosine_embedding"
+
+    def pairs(margin: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        y = _signs(rng, n)
+        while True:  # dissimilar pairs: cos away from the margin (the hinge)
+            x1, x2 = rng.normal(size=(2, n, 4))
+            if np.all((y > 0) | (np.abs(_cosine(x1, x2) - margin) > _GAP)):
+                return x1, x2, y
+
+    x1, x2, y = pairs(0.2, 6)
+    z1, z2, yz = pairs(0.0, 5)
+    zero = x1.copy()
+    zero[1] = 0.0  # cos = 0: a loss of 1 for y = +1, 0 for y = -1
+    yzero = y.copy()
+    yzero[1] = 1.0
+    return [
+        Case(loss, "mean", (x1, x2, y), {"margin": 0.2}),
+        Case(loss, "axis0-int-labels-none", (z1.T.copy(), z2.T.copy(), yz.astype(np.int64)),
+             {"axis": 0, "reduction": "none"}),
+        # The gradient at a zero vector is ~1/sqrt(eps) = 1e6: compared by value only.
+        Case(loss, "zero-vector-weighted", (zero, x2, yzero),
+             {"margin": 0.2, "weights": rng.uniform(0.5, 2.0, size=6)}, grad=None),
+    ]
+
+
+def _hinge_embedding(rng: np.random.Generator) -> list[Case]:
+    loss = "hinge_embedding"
+    d = _away(rng.uniform(0.0, 3.0, size=(6, 3)), (1.0,))
+    y = np.stack([_signs(rng, 6) for _ in range(3)], axis=-1)
+    d2 = _away(rng.uniform(0.0, 3.0, size=(8,)), (2.0,))
+    mask = rng.uniform(size=(8,)) > 0.3
+    mask[0] = True
+    return [
+        Case(loss, "mean", (d, y)),
+        Case(loss, "margin2-int-labels-none", (d2, _signs(rng, 8).astype(np.int64)),
+             {"margin": 2.0, "reduction": "none"}),
+        Case(loss, "masked-sum", (d2, _signs(rng, 8)), {"margin": 2.0, "where": mask, "reduction": "sum"}),
+    ]
+
+
+def _margin_ranking(rng: np.random.Generator) -> list[Case]:
+    loss = "margin_ranking"
+
+    def triple(shape: tuple[int, ...], margin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        y = _signs(rng, int(np.prod(shape))).reshape(shape)
+        x1 = rng.normal(size=shape)
+        # -y (x1 - x2) + margin away from 0: choose the hinge's argument, then x2 from it.
+        h = _away(rng.normal(scale=1.0, size=shape), (0.0,))
+        x2 = x1 - y * (margin - h)
+        return x1, x2, y
+
+    x1, x2, y = triple((8,), 0.1)
+    z1, z2, yz = triple((4, 3), 0.0)
+    return [
+        Case(loss, "mean", (x1, x2, y), {"margin": 0.1}),
+        Case(loss, "int-labels-none", (z1, z2, yz.astype(np.int64)), {"reduction": "none"}),
+        Case(loss, "weighted", (z1, z2, yz), {"weights": rng.uniform(0.5, 2.0, size=(4, 1))}),
+    ]
+
+
+def _distance(d: np.ndarray, p: float, eps: float, eps_in: str) -> np.ndarray:
+    if eps_in == "difference":
+        return np.sum(np.abs(d + eps) ** p, -1) ** (1 / p)
+    return (np.sum(np.abs(d) ** p, -1) + eps) ** (1 / p)
+
+
+def _triplet_margin(rng: np.random.Generator) -> list[Case]:
+    loss = "triplet_margin"
+
+    def triplets(n: int, margin: float, p: float, swap: bool, eps_in: str = "difference") -> tuple:
+        while True:
+            a, pos, neg = rng.normal(size=(3, n, 4))
+            d_pos = _distance(a - pos, p, 1e-6, eps_in)
+            d_an = _distance(a - neg, p, 1e-6, eps_in)
+            d_pn = _distance(pos - neg, p, 1e-6, eps_in)
+            d_neg = np.minimum(d_an, d_pn) if swap else d_an
+            hinge_ok = np.all(np.abs(margin + d_pos - d_neg) > _GAP)
+            swap_ok = not swap or np.all(np.abs(d_an - d_pn) > _GAP)
+            if hinge_ok and swap_ok:
+                return a, pos, neg
+
+    plain = triplets(6, 1.0, 2, False)
+    swapped = triplets(5, 0.5, 1, True)
+    summed = triplets(6, 0.3, 2, False, "sum")
+    return [
+        Case(loss, "mean", plain),
+        Case(loss, "p1-swap-none", swapped, {"margin": 0.5, "p": 1, "swap": True, "reduction": "none"}),
+        Case(loss, "eps_in-sum-sum", summed, {"margin": 0.3, "eps_in": "sum", "reduction": "sum"}),
+    ]
+
+
+def _ntxent(rng: np.random.Generator) -> list[Case]:
+    loss = "ntxent"
+    pairs = rng.permutation(np.array([0, 0, 1, 1, 2, 2, 3, 3]))
+    groups = rng.permutation(np.array([0, 0, 0, 1, 1, 1, 2, 2]))
+    return [
+        Case(loss, "mean", (rng.normal(size=(8, 4)), pairs)),
+        Case(loss, "groups-none", (rng.normal(size=(8, 4)), groups), {"temperature": 0.5, "reduction": "none"}),
+        Case(loss, "batched-weighted", (rng.normal(size=(2, 4, 3)), np.array([[0, 0, 1, 1], [0, 1, 0, 1]])),
+             {"temperature": 0.2, "weights": rng.uniform(0.5, 2.0, size=(2, 4))}),
+    ]
+
+
+def _unit(e: np.ndarray) -> np.ndarray:
+    return e / np.linalg.norm(e, axis=-1, keepdims=True)
+
+
+def _circle_embeddings(rng: np.random.Generator, labels: np.ndarray, margin: float, scale: float,
+                       normalize: bool) -> np.ndarray:
+    """Embeddings whose pairs keep ``d = 1 − s`` above 0.1 (Keras clips it at 0) and whose negative pairs keep
+    ``1 + m − d`` at least 0.1 from 0 (Circle's weight hinge)."""
+    negative = labels[:, None] != labels[None, :]
+    # Normalised, the self-pairs sit at 1 − s = 0 (excluded from the pairs unless remove_diagonal=False).
+    pairs = ~np.eye(labels.size, dtype=bool) if normalize else np.ones(negative.shape, dtype=bool)
+    while True:
+        e = scale * rng.normal(size=(labels.size, 4))
+        u = _unit(e) if normalize else e
+        d = 1.0 - u @ u.T
+        if np.all(d[pairs] > _GAP) and np.all(np.abs(1.0 + margin - d)[negative] > _GAP):
+            return e
+
+
+def _circle(rng: np.random.Generator) -> list[Case]:
+    loss = "circle"
+    groups = rng.permutation(np.array([0, 0, 0, 1, 1, 1, 2, 2]))
+    pairs = np.array([0, 0, 1, 1, 2, 2])
+    # Raw (unnormalised) embeddings of norm ~0.5: |e_i · e_j| < 1, so Keras's max(1 − s, 0) never clips.
+    return [
+        Case(loss, "mean", (_circle_embeddings(rng, groups, 0.4, 1.0, True), groups)),
+        Case(loss, "raw-none", (_circle_embeddings(rng, groups, 0.25, 0.25, False), groups),
+             {"normalize": False, "gamma": 16.0, "margin": 0.25, "reduction": "none"}),
+        # The self-pairs sit at d = 0, the kink of max(1 − s, 0): compared by value only.
+        Case(loss, "keep-diagonal-sum", (_circle_embeddings(rng, pairs, 0.3, 1.0, True), pairs),
+             {"remove_diagonal": False, "gamma": 4.0, "margin": 0.3, "reduction": "sum"}, grad=None),
+    ]
+
+
+def _ranking_softmax(rng: np.random.Generator) -> list[Case]:
+    loss = "ranking_softmax"
+    scores = rng.normal(scale=2.0, size=(4, 5))
+    relevance = rng.integers(0, 4, size=(4, 5)).astype(np.float64)
+    relevance[2] = 0.0  # a list with no relevant item
+    valid = np.ones((4, 5), dtype=bool)
+    valid[0, 3:] = False  # padded items
+    valid[1, 4:] = False
+    return [
+        Case(loss, "mean", (scores, relevance)),
+        Case(loss, "where-none", (scores, relevance), {"where": valid, "reduction": "none"}),
+        Case(loss, "normalize-weighted", (scores, relevance),
+             {"normalize": True, "weights": rng.uniform(0.5, 2.0, size=4)}),
+    ]
+
+
+FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "cosine_embedding": _cosine_embedding,
+    "hinge_embedding": _hinge_embedding,
+    "margin_ranking": _margin_ranking,
+    "triplet_margin": _triplet_margin,
+    "ntxent": _ntxent,
+    "circle": _circle,
+    "ranking_softmax": _ranking_softmax,
+}
