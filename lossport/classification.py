@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from lossport._namespace import array_namespace
-from lossport._numerics import clamped_log, log_softmax, log_softmax_at, mul0, softplus
+from lossport._namespace import array_namespace, device
+from lossport._numerics import (
+    clamped_log,
+    log1mexp,
+    log_softmax,
+    log_softmax_at,
+    logsumexp,
+    mul0,
+    one_hot,
+    softplus,
+)
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
     check_floating,
@@ -22,10 +32,18 @@ from lossport._validation import (
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "brier_score",
     "categorical_cross_entropy",
+    "categorical_focal",
+    "generalized_cross_entropy",
+    "multilabel_soft_margin",
     "nll",
+    "ordinal",
+    "poly1_cross_entropy",
+    "sigmoid_focal",
     "softmax_cross_entropy",
     "sparse_softmax_cross_entropy",
+    "sparsemax",
 ]
 
 Array = Any
@@ -524,4 +542,774 @@ def binary_cross_entropy_with_logits(
             pos_weight = xp.astype(pos_weight, logits.dtype, copy=False)
         positive = pos_weight * positive
     loss = positive + mul0(1.0 - labels, softplus(logits, xp=xp), xp=xp)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+# -- focal, poly-1, Brier, generalized and multi-label cross-entropies ---------------------------------------------
+
+
+def _check_number(name: str, value: float) -> None:
+    """A Python-number knob that may take any finite value (``epsilon`` of poly-1 may be negative)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
+        raise TypeError(msg)
+    if not math.isfinite(value):
+        msg = f"`{name}` must be finite; got {value!r}"
+        raise ValueError(msg)
+
+
+def _check_fraction(name: str, value: float, *, open_low: bool = False) -> None:
+    """A Python-number knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``)."""
+    check_positive(name, value, allow_zero=not open_low)
+    if value > 1:
+        interval = "(0, 1]" if open_low else "[0, 1]"
+        msg = f"`{name}` must be in {interval}; got {value!r}"
+        raise ValueError(msg)
+
+
+def _log_weight(w: Array, /, *, xp: Any) -> Array:
+    """``log w`` for weights in ``[0, 1]``, ``-inf`` at 0 with a zero (not NaN) gradient there."""
+    positive = w > 0
+    safe = xp.where(positive, w, xp.ones_like(w))
+    return xp.where(positive, xp.log(safe), xp.full_like(w, -math.inf))
+
+
+def sigmoid_focal(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    alpha: float | None = None,
+    gamma: float = 2.0,
+    label_smoothing: float = 0.0,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Sigmoid focal loss (Lin et al.), on logits.
+
+    .. math:: \ell_i = \alpha_{t,i}\,(1 - p_{t,i})^\gamma\,
+              \bigl(y_i \operatorname{softplus}(-x_i) + (1 - y_i) \operatorname{softplus}(x_i)\bigr)
+
+    with ``p = sigmoid(x)``, ``1 − p_t = (1 − y)·p + y·(1 − p)`` and ``α_t = α·y + (1 − α)·(1 − y)`` (1 when
+    ``alpha`` is None). The last factor is :func:`binary_cross_entropy_with_logits`. Fully in log space, as optax:
+    ``log(1 − p_t) = logaddexp(log(1 − y) + log p, log y + log(1 − p))`` with ``log p = −softplus(−x)``, and
+    ``(1 − p_t)^γ = exp(γ·log(1 − p_t))``; so the loss is exact and finite at any finite logit (±1e4 included),
+    exact at ±inf (0 for a correct prediction), and ``γ < 1`` has no NaN gradient at a finite logit.
+
+    Parameters
+    ----------
+    logits : array, shape ``(...)``, real floating
+    labels : array, shape ``(...)``, in ``[0, 1]`` (soft labels allowed)
+    alpha : float in [0, 1], optional
+        Weight of the positive class (``1 − alpha`` for the negative one); None applies no balancing (optax's
+        default). Keras's ``BinaryFocalCrossentropy`` applies its ``alpha`` only with
+        ``apply_class_balancing=True``: ``alpha=None`` reproduces its default.
+    gamma : float, default 2.0
+        The focusing exponent, non-negative; 0 gives the binary cross-entropy.
+    label_smoothing : float, default 0.0
+        Replaces ``y`` by ``(1 − ε)·y + ε/2`` everywhere (Keras's convention).
+    weights, where, reduction, xp
+        As in :func:`lossport.mean_squared_error`.
+
+    Returns
+    -------
+    array
+        0-D, or of the inputs' shape for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a knob is out of range, or (on concrete arrays) a label lies outside ``[0, 1]``.
+
+    See Also
+    --------
+    optax.sigmoid_focal_loss, keras.losses.BinaryFocalCrossentropy(from_logits=True)
+
+    References
+    ----------
+    Lin, Goyal, Girshick, He, Dollár, "Focal Loss for Dense Object Detection", ICCV 2017.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> loss = lossport.sigmoid_focal(np.array([0.0, np.log(3.0)]), np.array([1.0, 1.0]), reduction="none")
+    >>> np.round(loss, 10).tolist()  # p_t = 1/2, 3/4: (1/2)² log 2, (1/4)² log(4/3)
+    [0.1732867951, 0.0179801295]
+    """
+    check_reduction(reduction)
+    if alpha is not None:
+        _check_fraction("alpha", alpha)
+    check_positive("gamma", gamma, allow_zero=True)
+    _check_smoothing(label_smoothing)
+    xp, logits, labels, out_dtype = elementwise_inputs(
+        logits, labels, weights, where, names=("logits", "labels"), xp=xp
+    )
+    check_in_unit_interval("labels", labels, xp=xp)
+    if label_smoothing:
+        labels = (1.0 - label_smoothing) * labels + 0.5 * label_smoothing
+    neg_log_p = softplus(-logits, xp=xp)  # −log sigmoid(x)
+    neg_log_q = softplus(logits, xp=xp)  # −log(1 − sigmoid(x))
+    loss = mul0(labels, neg_log_p, xp=xp) + mul0(1.0 - labels, neg_log_q, xp=xp)
+    if gamma:
+        log_1m_pt = xp.logaddexp(
+            _log_weight(1.0 - labels, xp=xp) - neg_log_p, _log_weight(labels, xp=xp) - neg_log_q
+        )
+        loss = loss * xp.exp(gamma * log_1m_pt)
+    if alpha is not None:
+        loss = (alpha * labels + (1.0 - alpha) * (1.0 - labels)) * loss
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def brier_score(
+    probabilities: Array,
+    labels: Array,
+    /,
+    *,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Brier score: the squared error of predicted probabilities.
+
+    Two forms, told apart by the labels' shape (static metadata):
+
+    - binary or multi-label, labels of the probabilities' shape: :math:`\ell_i = (p_i - y_i)^2`, elementwise;
+    - multiclass, integer labels with the class axis removed:
+      :math:`\ell_i = \sum_c (p_{ic} - [c = y_i])^2`, per sample, in ``[0, 2]``.
+
+    scikit-learn's ``brier_score_loss`` with its default ``scale_by_half="auto"`` gives the same numbers: it
+    halves the two-class sum for binary input (which is the binary form here) and keeps the sum for three or more
+    classes. Its ``scale_by_half=False`` on binary input is twice the binary form; ``scale_by_half=True`` on
+    multiclass input is half the multiclass form. One-hot float labels of the probabilities' shape take the
+    elementwise form, whose ``"mean"`` is the multiclass mean divided by ``C``.
+
+    Parameters
+    ----------
+    probabilities : array, shape ``(...)`` or ``(..., C)``, real floating, in ``[0, 1]``
+    labels : array
+        Of the probabilities' shape, in ``[0, 1]`` (soft labels allowed); or integer class indices in ``[0, C)``,
+        of shape ``(...)``.
+    axis : int, default -1
+        The class axis, for integer labels.
+    weights, where, reduction, xp
+        As in :func:`lossport.mean_squared_error`; per element or per sample.
+
+    Returns
+    -------
+    array
+        0-D; for ``reduction="none"``, of the probabilities' shape (binary) or ``(...)`` (multiclass).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match either form, or (on concrete arrays) a probability or label lies outside
+        ``[0, 1]``, or a class index outside ``[0, C)``.
+
+    See Also
+    --------
+    sklearn.metrics.brier_score_loss
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> loss = lossport.brier_score(np.array([0.1, 0.9, 0.8, 0.3]), np.array([0, 1, 1, 0]))
+    >>> round(float(loss), 12)  # (.01 + .01 + .04 + .09) / 4, scikit-learn's example
+    0.0375
+    >>> p = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1]])
+    >>> lossport.brier_score(p, np.array([0, 1]), reduction="none")  # .04 + .01 + .01, .04 + .09 + .01
+    array([0.06, 0.14])
+    """
+    check_reduction(reduction)
+    sparse = hasattr(labels, "shape") and hasattr(probabilities, "shape") and (
+        len(labels.shape) == len(probabilities.shape) - 1
+    )
+    if sparse:
+        xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
+            "probabilities", probabilities, labels, axis, None, None, weights, where, xp
+        )
+        check_in_unit_interval("probabilities", probabilities, xp=xp)
+        num_classes = tuple(probabilities.shape)[-1]
+        error = probabilities - one_hot(labels, num_classes, dtype=probabilities.dtype, xp=xp)
+        loss = xp.sum(error * error, axis=-1)
+    else:
+        xp, probabilities, labels, out_dtype = elementwise_inputs(
+            probabilities, labels, weights, where, names=("probabilities", "labels"), xp=xp
+        )
+        check_in_unit_interval("probabilities", probabilities, xp=xp)
+        check_in_unit_interval("labels", labels, xp=xp)
+        error = probabilities - labels
+        loss = error * error
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def multilabel_soft_margin(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    class_weights: Array | None = None,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Multi-label soft-margin loss: the class-mean of the weighted binary cross-entropies on logits.
+
+    .. math:: \ell_i = \frac{1}{C} \sum_c w_c \bigl(y_{ic} \operatorname{softplus}(-x_{ic})
+              + (1 - y_{ic}) \operatorname{softplus}(x_{ic})\bigr)
+
+    Each term is :func:`binary_cross_entropy_with_logits`'s, exact at ±inf. The class weights ``w`` are inside
+    each sample's loss: ``"mean"`` divides by the number of samples, not by the weights (torch's convention).
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)``, real floating
+    labels : array, the same shape as `logits`, in ``[0, 1]`` (soft labels allowed; not checked)
+    class_weights : array, shape ``(C,)``, optional
+    axis : int, default -1
+        The class axis.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or `class_weights` is not of shape ``(C,)``.
+
+    See Also
+    --------
+    torch.nn.functional.multilabel_soft_margin_loss; keras.losses.BinaryCrossentropy(from_logits=True), which
+    averages the last axis the same way (without class weights).
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> x, y = np.array([[0.0, np.log(3.0)]]), np.array([[1.0, 0.0]])
+    >>> np.round(lossport.multilabel_soft_margin(x, y, reduction="none"), 10).tolist()  # (log 2 + log 4) / 2
+    [1.0397207708]
+    """
+    check_reduction(reduction)
+    xp = array_namespace(
+        logits, labels, class_weights, weights, where, xp=xp,
+        names=("logits", "labels", "class_weights", "weights", "where"),
+    )
+    xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
+    loss = mul0(labels, softplus(-logits, xp=xp), xp=xp) + mul0(1.0 - labels, softplus(logits, xp=xp), xp=xp)
+    num_classes = tuple(logits.shape)[-1]
+    if class_weights is not None:
+        check_floating("class_weights", class_weights, xp=xp)
+        check_shape("class_weights", class_weights, (num_classes,), "one weight per class")
+        loss = loss * xp.astype(class_weights, logits.dtype, copy=False)
+    loss = xp.mean(loss, axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def _log1m_softmax(z: Array, log_p: Array, /, *, xp: Any) -> Array:
+    """``log(1 − softmax(z))`` along the last axis, accurate and with finite gradients at finite logits.
+
+    Below probability 1/2 it is ``log1mexp(log p)``. At the (first) argmax, where ``p`` may round to 1 (and
+    ``log1mexp`` at 0 has an infinite slope), it is the log-probability of the other classes,
+    ``logsumexp_{j≠top}(z_j) − logsumexp_j(z_j)``, finite for finite logits. A row whose other entries are all
+    ``-inf`` (one class, or the others masked) gives ``-inf`` there, with a zero gradient.
+    """
+    num_classes = tuple(z.shape)[-1]
+    top = xp.argmax(z, axis=-1, keepdims=True)
+    first = xp.arange(num_classes, dtype=top.dtype, device=device(z)) == top
+    m = xp.max(z, axis=-1, keepdims=True)
+    shifted = z - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    others = xp.where(first, xp.full_like(z, -math.inf), shifted)
+    none_other = xp.max(others, axis=-1, keepdims=True) == -math.inf
+    others = xp.where(none_other, xp.zeros_like(others), others)  # the double where: keep logsumexp finite
+    top_value = logsumexp(others, axis=-1, keepdims=True, xp=xp) - logsumexp(shifted, axis=-1, keepdims=True, xp=xp)
+    top_value = xp.where(none_other, xp.full_like(top_value, -math.inf), top_value)
+    below_half = log1mexp(xp.where(first, -xp.ones_like(log_p), log_p), xp=xp)
+    return xp.where(first, top_value, below_half)
+
+
+def categorical_focal(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    alpha: float | Array | None = None,
+    gamma: float = 2.0,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    eps: float | None = None,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Categorical (softmax) focal loss, on logits and label distributions.
+
+    .. math:: \ell_i = -\sum_c \alpha_c\, q_{ic}\, (1 - p_{ic})^\gamma \log p_{ic},
+              \quad p_i = \operatorname{softmax}(z_i), \quad q = (1 - \varepsilon)\, y + \varepsilon / C
+
+    In log space: ``log p`` is :func:`log_softmax`'s and ``(1 − p)^γ = exp(γ·log(1 − p))``, with ``log(1 − p)``
+    accurate even where ``p`` rounds to 1 (there it is the log-probability of the other classes), so that a
+    confident correct prediction's loss keeps its relative accuracy and its gradient stays finite. A term with
+    ``q = 0`` counts as 0, so masked (``-inf``) logits give a finite loss, as in :func:`softmax_cross_entropy`.
+
+    Keras's ``CategoricalFocalCrossentropy(from_logits=True)`` always multiplies by its ``alpha`` (default 0.25)
+    and clips the probabilities to ``[1e-7, 1 − 1e-7]``: ``alpha=0.25, eps=1e-7`` reproduces its defaults.
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)``, real floating
+    labels : array, the same shape as `logits`
+        Distributions over the class axis (one-hot or soft); not checked to sum to 1.
+    alpha : float or array of shape ``(C,)``, optional
+        Class weights (a positive number weighs every class alike, a pure scale); None means 1.
+    gamma : float, default 2.0
+        The focusing exponent, non-negative; 0 gives :func:`softmax_cross_entropy` (times `alpha`).
+    axis : int, default -1
+    label_smoothing : float, default 0.0
+    eps : float, optional
+        Clip the probabilities to ``[eps, 1 − eps]`` first, in the compute dtype (Keras: ``1e-7``); the
+        log-space evaluation is then replaced by Keras's ``log(p)`` and ``(1 − p)^γ`` on the clipped values.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, `alpha` is not of shape ``(C,)``, or a knob is out of range.
+
+    See Also
+    --------
+    keras.losses.CategoricalFocalCrossentropy(from_logits=True)
+
+    References
+    ----------
+    Lin, Goyal, Girshick, He, Dollár, "Focal Loss for Dense Object Detection", ICCV 2017.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> z, q = np.array([[np.log(3.0), 0.0]]), np.array([[1.0, 0.0]])
+    >>> np.round(lossport.categorical_focal(z, q, reduction="none"), 10).tolist()  # p = 3/4: (1/4)² log(4/3)
+    [0.0179801295]
+    """
+    check_reduction(reduction)
+    check_positive("gamma", gamma, allow_zero=True)
+    _check_smoothing(label_smoothing)
+    if eps is not None:
+        check_positive("eps", eps)
+        if eps >= 0.5:
+            msg = f"`eps` must be in (0, 0.5); got {eps!r}"
+            raise ValueError(msg)
+    alpha_array = alpha is not None and not isinstance(alpha, (int, float))
+    if alpha is not None and not alpha_array:
+        check_positive("alpha", alpha)
+    xp = array_namespace(
+        logits, labels, alpha if alpha_array else None, weights, where, xp=xp,
+        names=("logits", "labels", "alpha", "weights", "where"),
+    )
+    xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
+    num_classes = tuple(logits.shape)[-1]
+    if alpha_array:
+        check_floating("alpha", alpha, xp=xp)
+        check_shape("alpha", alpha, (num_classes,), "one weight per class")
+    if label_smoothing:
+        labels = (1.0 - label_smoothing) * labels + label_smoothing / num_classes
+    log_p = log_softmax(logits, xp=xp)
+    if eps is None:
+        log_1m_p = _log1m_softmax(logits, log_p, xp=xp) if gamma else None
+    else:
+        p = xp.clip(xp.exp(log_p), min=float(eps), max=1.0 - float(eps))
+        log_p = xp.log(p)
+        log_1m_p = xp.log1p(-p)
+    term = -log_p if log_1m_p is None else -log_p * xp.exp(gamma * log_1m_p)
+    term = mul0(labels, term, xp=xp)
+    if alpha_array:
+        term = term * xp.astype(alpha, logits.dtype, copy=False)
+    elif alpha is not None:
+        term = alpha * term
+    loss = xp.sum(term, axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def poly1_cross_entropy(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    epsilon: float = 2.0,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Poly-1 cross-entropy (Leng et al.): softmax cross-entropy plus ``ε`` times ``1 − p_t``.
+
+    .. math:: \ell_i = -\sum_c q_{ic} \log p_{ic} + \varepsilon \sum_c q_{ic} (1 - p_{ic}),
+              \quad p_i = \operatorname{softmax}(z_i)
+
+    For one-hot labels the second sum is ``1 − p_t``, the probability of the wrong classes. ``1 − p`` is
+    computed as ``−expm1(log p)``, accurate where ``p`` is close to 1. A term with ``q = 0`` counts as 0, so
+    masked (``-inf``) logits give a finite loss (optax gives NaN there). ``ε ≥ −1`` keeps the loss non-negative.
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)``, real floating
+    labels : array, the same shape as `logits`
+        Distributions over the class axis (one-hot or soft); not checked to sum to 1.
+    epsilon : float, default 2.0
+        Any finite number (optax's default 2.0).
+    axis : int, default -1
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    See Also
+    --------
+    optax.poly_loss_cross_entropy
+
+    References
+    ----------
+    Leng et al., "PolyLoss: A Polynomial Expansion Perspective of Classification Loss Functions", ICLR 2022.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> z, q = np.array([[np.log(3.0), 0.0]]), np.array([[1.0, 0.0]])
+    >>> np.round(lossport.poly1_cross_entropy(z, q, reduction="none"), 10).tolist()  # log(4/3) + 2 · 1/4
+    [0.7876820725]
+    """
+    check_reduction(reduction)
+    _check_number("epsilon", epsilon)
+    xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
+    log_p = log_softmax(logits, xp=xp)
+    loss = -xp.sum(mul0(labels, log_p, xp=xp), axis=-1)
+    if epsilon:
+        loss = loss + epsilon * xp.sum(labels * -xp.expm1(log_p), axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def generalized_cross_entropy(
+    probabilities: Array,
+    labels: Array,
+    /,
+    *,
+    q: float = 0.5,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Generalized cross-entropy (Zhang and Sabuncu), noise-robust, on probabilities and integer labels.
+
+    .. math:: \ell_i = \frac{1 - p_{i y_i}^{\,q}}{q}
+
+    computed as ``−expm1(q · log p_y) / q``, accurate where ``p_y`` is close to 1. It tends to the
+    cross-entropy ``−log p_y`` as ``q → 0`` and is ``1 − p_y`` (MAE on the true class) at ``q = 1``. A true-class
+    probability of 0 gives ``1/q``, with a zero gradient there (the exact slope is infinite for ``q < 1``).
+
+    Parameters
+    ----------
+    probabilities : array, shape ``(..., C)``, real floating, in ``[0, 1]``
+    labels : array, shape ``(...)``, integer in ``[0, C)``
+    q : float in (0, 1], default 0.5
+    axis : int, default -1
+        The class axis of `probabilities`.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `labels` is not integer.
+    ValueError
+        If `q` is outside ``(0, 1]``, or (on concrete arrays) a probability lies outside ``[0, 1]`` or a label
+        outside ``[0, C)``.
+
+    See Also
+    --------
+    keras.losses.CategoricalGeneralizedCrossEntropy
+
+    References
+    ----------
+    Zhang, Sabuncu, "Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels",
+    NeurIPS 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> p = np.array([[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [0.4, 0.6]])
+    >>> loss = lossport.generalized_cross_entropy(p, np.array([0, 1, 0, 1]), reduction="none")
+    >>> np.round(loss, 10).tolist()  # 2 (1 − sqrt(p_y)) for p_y = .7, .8, .6, .6
+    [0.3266799469, 0.211145618, 0.4508066615, 0.4508066615]
+    """
+    check_reduction(reduction)
+    _check_fraction("q", q, open_low=True)
+    xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
+        "probabilities", probabilities, labels, axis, None, None, weights, where, xp
+    )
+    check_in_unit_interval("probabilities", probabilities, xp=xp)
+    p = xp.squeeze(xp.take_along_axis(probabilities, xp.expand_dims(labels, axis=-1), axis=-1), axis=-1)
+    positive = p > 0
+    log_p = xp.log(xp.where(positive, p, xp.ones_like(p)))
+    loss = xp.where(positive, -xp.expm1(q * log_p) / q, xp.full_like(p, 1.0 / q))
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+# -- sparsemax and ordinal ---------------------------------------------------------------------------------------
+
+
+def _sparse_plus(x: Array, /, *, xp: Any) -> Array:
+    """``0`` below −1, ``(x + 1)²/4`` on [−1, 1], ``x`` above 1 (the conjugate of the binary Gini entropy)."""
+    t = xp.clip(x, min=-1.0, max=1.0)
+    return 0.25 * (t + 1.0) * (t + 1.0) + xp.clip(x - 1.0, min=0.0)
+
+
+def _sparsemax_threshold(u: Array, /, *, xp: Any) -> Array:
+    """The threshold ``τ`` of the Euclidean projection of the rows of ``u`` onto the simplex (kept last axis).
+
+    With ``u`` sorted in decreasing order and ``c_k`` its cumulative sums, the support is the ``k`` with
+    ``1 + k·u_(k) > c_k`` (a prefix), and ``τ = (Σ_{support} u − 1) / |support|``; no value branches.
+    """
+    num_classes = tuple(u.shape)[-1]
+    ordered = xp.sort(u, axis=-1, descending=True)
+    cumulative = xp.cumulative_sum(ordered, axis=-1)
+    k = xp.arange(1, num_classes + 1, dtype=u.dtype, device=device(u))
+    support = 1.0 + k * ordered > cumulative
+    size = xp.sum(xp.astype(support, u.dtype), axis=-1, keepdims=True)
+    total = xp.sum(xp.where(support, ordered, xp.zeros_like(ordered)), axis=-1, keepdims=True)
+    return (total - 1.0) / size
+
+
+def sparsemax(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Sparsemax loss (Martins and Astudillo): the Fenchel–Young loss of the Gini entropy.
+
+    Two forms, told apart by the labels' shape (static metadata):
+
+    - multiclass, integer labels with the class axis removed. With ``p = sparsemax(z)``, the Euclidean projection
+      of ``z`` onto the simplex (``p = max(z − τ, 0)``), the loss is
+      :math:`\ell_i = \langle p, z \rangle - z_y + \tfrac12 (1 - \lVert p \rVert^2)`, computed as
+
+      .. math:: \ell_i = \tfrac12 \Bigl(\sum_{j \ne y} p_j^2 + r^2\Bigr) + r \max(\tau - z_y, 0),
+                \quad r = \sum_{j \ne y} p_j
+
+      (a sum of non-negative terms: it keeps its accuracy near 0). Its gradient is ``p − onehot(y)``. ``τ``
+      comes from a descending sort and a cumulative sum, without value branches;
+    - binary or multi-label, labels of the logits' shape, in ``[0, 1]``: the two-class case on scores
+      ``[0, x]`` with the label distribution ``[1 − y, y]``,
+
+      .. math:: \ell_i = (1 - y_i)\, s(x_i) + y_i\, s(-x_i) - y_i (1 - y_i),
+
+      with :math:`s(x) = 0` below −1, :math:`(x + 1)^2/4` on ``[−1, 1]`` and ``x`` above 1 (JAX's
+      ``sparse_plus``). For 0/1 labels this is optax's ``sparsemax_loss``, which equals optax's
+      ``multiclass_sparsemax_loss`` on ``[0, x]``. One-hot float labels of the logits' shape take this binary
+      (multi-label) form: pass integer labels for the multiclass loss.
+
+    Zero when ``sparsemax(z)`` (``sparse_sigmoid(x)``) equals the label; not differentiable where a class enters or
+    leaves the support (``z_j = τ``; ``|x| = 1``).
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)`` (multiclass) or ``(...)`` (binary), real floating
+    labels : array
+        Integer class indices in ``[0, C)``, of shape ``(...)``; or labels in ``[0, 1]`` of the logits' shape.
+    axis : int, default -1
+        The class axis, for integer labels.
+    weights, where, reduction, xp
+        As in :func:`sparse_softmax_cross_entropy` (multiclass) or :func:`lossport.mean_squared_error` (binary).
+
+    Returns
+    -------
+    array
+        0-D; for ``reduction="none"``, shape ``(...)`` (multiclass, the class axis removed) or the logits' shape
+        (binary).
+
+    Raises
+    ------
+    TypeError
+        If `logits` is not floating, or multiclass labels are not integer.
+    ValueError
+        If the shapes match neither form, or (on concrete arrays) a label is out of range.
+
+    See Also
+    --------
+    optax.multiclass_sparsemax_loss, optax.sparsemax_loss
+
+    References
+    ----------
+    Martins, Astudillo, "From Softmax to Sparsemax", ICML 2016; Blondel, Martins, Niculae, "Learning with
+    Fenchel-Young Losses", JMLR 2020.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> z = np.array([[1.0, 0.5, -1.0], [2.0, 0.0, 0.0]])
+    >>> lossport.sparsemax(z, np.array([1, 1]), reduction="none")  # p = [.75, .25, 0]; p = [1, 0, 0]
+    array([0.5625, 2.    ])
+    >>> lossport.sparsemax(np.array([0.0, 3.0, -3.0]), np.array([1.0, 1.0, 1.0]), reduction="none")
+    array([0.25, 0.  , 3.  ])
+    """
+    check_reduction(reduction)
+    sparse = hasattr(labels, "shape") and hasattr(logits, "shape") and (
+        len(labels.shape) == len(logits.shape) - 1
+    )
+    if not sparse:
+        xp, logits, labels, out_dtype = elementwise_inputs(
+            logits, labels, weights, where, names=("logits", "labels"), xp=xp
+        )
+        check_in_unit_interval("labels", labels, xp=xp)
+        loss = (
+            mul0(1.0 - labels, _sparse_plus(logits, xp=xp), xp=xp)
+            + mul0(labels, _sparse_plus(-logits, xp=xp), xp=xp)
+            - labels * (1.0 - labels)
+        )
+        return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    xp, logits, labels, out_dtype, _ = _sparse_inputs(
+        "logits", logits, labels, axis, None, None, weights, where, xp
+    )
+    # Shift by the row's maximum (the loss is shift-invariant): the support test then compares small numbers.
+    m = xp.max(logits, axis=-1, keepdims=True)
+    u = logits - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    tau = _sparsemax_threshold(u, xp=xp)
+    num_classes = tuple(u.shape)[-1]
+    index = xp.expand_dims(labels, axis=-1)
+    is_label = xp.arange(num_classes, dtype=labels.dtype, device=device(labels)) == index
+    p_other = xp.where(is_label, xp.zeros_like(u), xp.clip(u - tau, min=0.0))
+    r = xp.sum(p_other, axis=-1, keepdims=True)
+    u_label = xp.take_along_axis(u, index, axis=-1)
+    loss = 0.5 * (xp.sum(p_other * p_other, axis=-1, keepdims=True) + r * r) + mul0(
+        r, xp.clip(tau - u_label, min=0.0), xp=xp
+    )
+    loss = xp.squeeze(loss, axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def ordinal(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    threshold_weights: Array | None = None,
+    axis: int = -1,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Ordinal-regression loss, cumulative-link form (CORAL, Cao, Mirjalili and Raschka 2020).
+
+    For ``K`` ordered ranks, the model gives ``K − 1`` threshold logits ``x_k`` (``k = 0 … K−2``), ``x_k`` the
+    logit of ``P(rank > k)``; a rank ``r`` gives the binary targets ``[r > k]``. The loss sums the binary
+    cross-entropies over the thresholds (CORAL's normalisation), weighted by ``λ_k`` (1 by default):
+
+    .. math:: \ell_i = \sum_{k=0}^{K-2} \lambda_k \bigl([r_i > k] \operatorname{softplus}(-x_{ik})
+              + [r_i \le k] \operatorname{softplus}(x_{ik})\bigr)
+
+    Each term is :func:`binary_cross_entropy_with_logits`'s, exact at ±inf. For fixed logits, going from rank
+    ``r`` to ``r + 1`` changes the loss by ``−x_r``: with decreasing (rank-consistent) logits the loss is convex in
+    ``r`` and smallest at the predicted rank ``#{k : x_k > 0}``. The predicted rank is ``Σ_k [x_k > 0]``
+    (or ``Σ_k sigmoid(x_k)`` in expectation). No native library has this loss.
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., K − 1)``, real floating
+        The threshold logits (threshold axis `axis`).
+    labels : array, shape ``(...)``, integer ranks in ``[0, K)``
+    threshold_weights : array, shape ``(K − 1,)``, optional
+        CORAL's importance weights ``λ``.
+    axis : int, default -1
+        The threshold axis of `logits`.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the threshold axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `logits` is not floating or `labels` not integer.
+    ValueError
+        If the shapes differ, or (on concrete arrays) a rank lies outside ``[0, K)``.
+
+    References
+    ----------
+    Cao, Mirjalili, Raschka, "Rank consistent ordinal regression for neural networks with application to age
+    estimation", Pattern Recognition Letters 140, 2020.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> x = np.array([[np.log(3.0), 0.0, -np.log(3.0)]])  # K = 4 ranks
+    >>> np.round(lossport.ordinal(x, np.array([1]), reduction="none"), 10).tolist()  # targets [1, 0, 0]
+    [1.2685113255]
+    """
+    check_reduction(reduction)
+    xp = array_namespace(
+        logits, labels, threshold_weights, weights, where, xp=xp,
+        names=("logits", "labels", "threshold_weights", "weights", "where"),
+    )
+    check_floating("logits", logits, xp=xp)
+    check_integer("labels", labels, xp=xp)
+    logits = _class_last(logits, axis, xp=xp)
+    check_shape("labels", labels, tuple(logits.shape)[:-1], "`logits`'s shape without the threshold axis")
+    num_thresholds = tuple(logits.shape)[-1]
+    dtype, out_dtype = compute_dtype(logits, xp=xp)
+    logits = xp.astype(logits, dtype, copy=False)
+    ranks = None if num_thresholds is None else num_thresholds + 1
+    check_labels_in_range("labels", labels, ranks, ignore_index=None, xp=xp)
+    thresholds = xp.arange(num_thresholds, dtype=labels.dtype, device=device(labels))
+    above = xp.expand_dims(labels, axis=-1) > thresholds
+    loss = xp.where(above, softplus(-logits, xp=xp), softplus(logits, xp=xp))
+    if threshold_weights is not None:
+        check_floating("threshold_weights", threshold_weights, xp=xp)
+        check_shape("threshold_weights", threshold_weights, (num_thresholds,), "one weight per threshold")
+        loss = loss * xp.astype(threshold_weights, dtype, copy=False)
+    loss = xp.sum(loss, axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)

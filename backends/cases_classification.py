@@ -1,0 +1,163 @@
+"""Parity cases of the focal, poly-1, Brier, generalized, multi-label soft-margin, sparsemax and ordinal losses.
+
+At most three cases per loss: the first a plain call (torch.compile runs it), the others the knobs and the
+saturated inputs (``extreme``: logits of ±1e4, probabilities of exactly 0 and 1; compared by value only). Data keep
+away from the losses' kinks: sparsemax's support changes (``z_j = τ``, ``|x| = 1`` in its binary form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from lossport.backends.cases import Case, _away
+
+__all__ = ["FACTORIES"]
+
+# Logits of every saturation regime: ±1e4 (exp underflows and overflows), ±30 (the loss is ~1e-13), 0.
+_X_EXTREME = np.array([1e4, -1e4, 1e4, -1e4, 30.0, -30.0, 0.0])
+_Y_EXTREME = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+_Z_EXTREME = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [30.0, 0.0, 0.0]])
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _sigmoid_focal(rng: np.random.Generator) -> list[Case]:
+    x = rng.normal(scale=2.5, size=(6, 4))
+    y = (rng.uniform(size=(6, 4)) > 0.5).astype(np.float64)
+    loss = "sigmoid_focal"
+    return [
+        Case(loss, "mean", (x, y)),
+        Case(loss, "alpha-gamma-smoothing-none", (x, y),
+             {"alpha": 0.25, "gamma": 1.5, "label_smoothing": 0.1, "reduction": "none"}),
+        Case(loss, "extreme", (_X_EXTREME, _Y_EXTREME), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _brier(rng: np.random.Generator) -> list[Case]:
+    p = rng.uniform(0.02, 0.98, size=(6, 4))
+    y = (rng.uniform(size=(6, 4)) > 0.5).astype(np.float64)
+    probs = _softmax(rng.normal(scale=1.5, size=(6, 4)))
+    loss = "brier_score"
+    return [
+        Case(loss, "binary-mean", (p, y)),
+        Case(loss, "multiclass-none", (probs, rng.integers(0, 4, size=6)), {"reduction": "none"}),
+        Case(loss, "soft-weighted", (p[:5, :3], rng.uniform(size=(5, 3))),
+             {"weights": rng.uniform(0.5, 2.0, size=(5, 3))}),
+    ]
+
+
+def _multilabel_soft_margin(rng: np.random.Generator) -> list[Case]:
+    x = rng.normal(scale=2.0, size=(6, 4))
+    y = (rng.uniform(size=(6, 4)) > 0.5).astype(np.float64)
+    x_ext = np.array([[1e4, -1e4, 30.0, -30.0], [1e4, -1e4, 0.0, 5.0]])
+    y_ext = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]])
+    loss = "multilabel_soft_margin"
+    return [
+        Case(loss, "mean", (x, y)),
+        Case(loss, "class_weights-soft-none", (x, rng.uniform(size=(6, 4))),
+             {"class_weights": rng.uniform(0.5, 2.0, size=4), "reduction": "none"}),
+        Case(loss, "extreme", (x_ext, y_ext), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _categorical_focal(rng: np.random.Generator) -> list[Case]:
+    z = rng.normal(scale=2.0, size=(6, 5))
+    q = rng.dirichlet(np.ones(5), size=6)
+    onehot = np.eye(5)[rng.integers(0, 5, size=6)]
+    loss = "categorical_focal"
+    return [
+        Case(loss, "mean", (z, q)),
+        Case(loss, "alpha-gamma-smoothing-none", (z, onehot),
+             {"alpha": rng.uniform(0.2, 1.0, size=5), "gamma": 1.5, "label_smoothing": 0.1,
+              "reduction": "none"}),
+        Case(loss, "extreme", (_Z_EXTREME, np.eye(3)[[0, 0, 0]]), {"reduction": "none"},
+             grad=None, extreme=True),
+    ]
+
+
+def _poly1(rng: np.random.Generator) -> list[Case]:
+    z = rng.normal(scale=2.0, size=(6, 5))
+    q = rng.dirichlet(np.ones(5), size=6)
+    onehot = np.eye(5)[rng.integers(0, 5, size=6)]
+    loss = "poly1_cross_entropy"
+    return [
+        Case(loss, "mean", (z, q)),
+        Case(loss, "epsilon-axis0-none", (z.T.copy(), onehot.T.copy()),
+             {"epsilon": -0.5, "axis": 0, "reduction": "none"}),
+        Case(loss, "extreme", (_Z_EXTREME, np.eye(3)[[0, 0, 0]]), {"reduction": "none"},
+             grad=None, extreme=True),
+    ]
+
+
+def _generalized_ce(rng: np.random.Generator) -> list[Case]:
+    p = _softmax(rng.normal(scale=2.0, size=(6, 4)))
+    y = rng.integers(0, 4, size=6)
+    p_ext = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    loss = "generalized_cross_entropy"
+    return [
+        Case(loss, "mean", (p, y)),
+        Case(loss, "q-axis0-none", (p.T.copy(), y), {"q": 0.8, "axis": 0, "reduction": "none"}),
+        Case(loss, "saturated", (p_ext, np.array([0, 0, 1])), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _sparsemax_tau(z: np.ndarray) -> np.ndarray:
+    s = -np.sort(-z, axis=-1)
+    k = np.arange(1, z.shape[-1] + 1)
+    support = 1 + k * s > np.cumsum(s, axis=-1)
+    return (np.sum(np.where(support, s, 0.0), -1) - 1) / support.sum(-1)
+
+
+def _off_support_kinks(rng: np.random.Generator, shape: tuple[int, int], gap: float = 0.1) -> np.ndarray:
+    """Rows whose entries all lie at least ``gap`` from the sparsemax threshold (redrawn until they do)."""
+    rows = []
+    while len(rows) < shape[0]:
+        z = rng.normal(scale=1.0, size=shape[1])
+        if np.min(np.abs(z - _sparsemax_tau(z))) > gap:
+            rows.append(z)
+    return np.stack(rows)
+
+
+def _sparsemax(rng: np.random.Generator) -> list[Case]:
+    # Two classes first: the plain case that both optax anchors express (the binary one on z1 − z0).
+    d = _away(rng.normal(scale=1.5, size=8), (-1.0, 1.0))
+    z0 = rng.normal(size=8)
+    z2 = np.stack([z0, z0 + d], axis=-1)
+    x_ext = np.array([1e4, -1e4, 1e4, -1e4, 0.3, -2.5, 3.0])
+    y_ext = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0])
+    loss = "sparsemax"
+    return [
+        Case(loss, "two-classes", (z2, rng.integers(0, 2, size=8))),
+        Case(loss, "multiclass-none", (_off_support_kinks(rng, (6, 5)), rng.integers(0, 5, size=6)),
+             {"reduction": "none"}),
+        Case(loss, "binary-extreme", (x_ext, y_ext), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _ordinal(rng: np.random.Generator) -> list[Case]:
+    x = np.sort(rng.normal(scale=2.0, size=(6, 4)), axis=-1)[:, ::-1].copy()  # rank-consistent thresholds
+    ranks = rng.integers(0, 5, size=6)
+    x_ext = np.array([[1e4, 1e4, -1e4, -1e4], [1e4, 30.0, -30.0, -1e4], [-1e4, -1e4, -1e4, -1e4]])
+    loss = "ordinal"
+    return [
+        Case(loss, "mean", (x, ranks)),
+        Case(loss, "threshold_weights-none", (rng.normal(scale=2.0, size=(6, 4)), ranks),
+             {"threshold_weights": rng.uniform(0.5, 2.0, size=4), "reduction": "none"}),
+        Case(loss, "extreme", (x_ext, np.array([2, 4, 3])), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "sigmoid_focal": _sigmoid_focal,
+    "brier_score": _brier,
+    "multilabel_soft_margin": _multilabel_soft_margin,
+    "categorical_focal": _categorical_focal,
+    "poly1_cross_entropy": _poly1,
+    "generalized_cross_entropy": _generalized_ce,
+    "sparsemax": _sparsemax,
+    "ordinal": _ordinal,
+}
