@@ -1,0 +1,166 @@
+"""Parity cases for the regression losses of lossport/regression.py added after the seed (the first five live in
+backends/cases.py).
+
+At most three cases per loss, small data (at most 6 × 5); the first is a plain call (torch.compile runs it). Every
+case keeps off its loss's kinks: ``|p − t|`` away from ``beta`` (smooth L1) and from 0 (the L1-like losses),
+variances away from their floor ``eps``. Extreme cases (zero vectors) are compared by value only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from lossport.backends.cases import Case, _away
+
+__all__ = ["FACTORIES"]
+
+
+def _pair(rng: np.random.Generator, shape: tuple[int, ...] = (4, 5)) -> tuple[np.ndarray, np.ndarray]:
+    return rng.normal(size=shape), rng.normal(size=shape)
+
+
+def _weights_and_mask(rng: np.random.Generator, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    w = rng.uniform(0.1, 2.0, size=shape)
+    mask = rng.uniform(size=(shape[0], 1)) > 0.3
+    mask[0] = True
+    return w, mask
+
+
+def _rmse(rng: np.random.Generator) -> list[Case]:
+    p, t = _pair(rng)
+    w, mask = _weights_and_mask(rng, p.shape)
+    loss = "root_mean_squared_error"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "weighted-masked", (p, t), {"weights": w, "where": mask}),
+        Case(loss, "masked-sum", (p, t), {"where": mask, "reduction": "sum"}),
+    ]
+
+
+def _mape(rng: np.random.Generator) -> list[Case]:
+    t = rng.uniform(0.5, 3.0, size=(4, 5)) * rng.choice([-1.0, 1.0], size=(4, 5))
+    p = t + _away(rng.normal(size=(4, 5)), (0.0,))
+    p0, t0 = p.copy(), t.copy()
+    p0[0, :2], t0[0, :2] = [0.7, -1.3], 0.0  # zero targets: |p| / eps (eps=0.01 keeps float16 finite)
+    w, _ = _weights_and_mask(rng, p.shape)
+    loss = "mean_absolute_percentage_error"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "weighted-none", (p, t), {"weights": w, "reduction": "none"}),
+        Case(loss, "zero-targets", (p0, t0), {"eps": 0.01}),
+    ]
+
+
+def _smooth_l1(rng: np.random.Generator) -> list[Case]:
+    t = rng.normal(size=(4, 5))
+    p1 = t + _away(rng.normal(scale=1.5, size=(4, 5)), (-1.0, 1.0))
+    p05 = t + _away(rng.normal(size=(4, 5)), (-0.5, 0.5))
+    p0 = t + _away(rng.normal(size=(4, 5)), (0.0,))
+    w, _ = _weights_and_mask(rng, t.shape)
+    loss = "smooth_l1"
+    return [
+        Case(loss, "mean", (p1, t)),
+        Case(loss, "beta0.5-none", (p05, t), {"beta": 0.5, "reduction": "none"}),
+        Case(loss, "beta0-weighted", (p0, t), {"beta": 0.0, "weights": w}),
+    ]
+
+
+def _log_cosh(rng: np.random.Generator) -> list[Case]:
+    p, t = _pair(rng)
+    # residuals over a wide range: tiny, around the switch at 2, large (kept below ~12: the finite-difference
+    # check of the reference gradient sums the whole loss, whose rounding grows with it)
+    e = np.array([1e-4, -3e-3, 0.05, -0.4, 1.9, -2.1, 3.5, -6.0, 12.0, 1e-2])
+    t_wide = np.linspace(-1.0, 1.0, e.size)
+    w, mask = _weights_and_mask(rng, p.shape)
+    loss = "log_cosh"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "wide-none", (t_wide + e, t_wide), {"reduction": "none"}),
+        Case(loss, "weighted-masked", (p, t), {"weights": w, "where": mask}),
+    ]
+
+
+def _quantile(rng: np.random.Generator) -> list[Case]:
+    t = rng.normal(size=(4, 5))
+    p = t + _away(rng.normal(size=(4, 5)), (0.0,))
+    w, mask = _weights_and_mask(rng, t.shape)
+    loss = "quantile"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "q0.9-none", (p, t), {"quantile": 0.9, "reduction": "none"}),
+        Case(loss, "q0.1-weighted", (p, t), {"quantile": 0.1, "weights": w, "where": mask}),
+    ]
+
+
+def _poisson_nll(rng: np.random.Generator) -> list[Case]:
+    counts = rng.poisson(1.5, size=(4, 5)).astype(np.float64)
+    counts[0, :3] = [0.0, 1.0, 2.0]
+    log_rates = rng.uniform(0.2, 2.0, size=(4, 5))  # positive: also valid rates (Keras's convention)
+    rates = rng.uniform(0.05, 3.0, size=(4, 5))
+    x = rng.normal(size=(4, 5))
+    loss = "poisson_nll"
+    return [
+        Case(loss, "mean", (log_rates, counts)),
+        Case(loss, "rates-none", (rates, counts), {"log_input": False, "reduction": "none"}),
+        Case(loss, "full-sum", (x, counts), {"full": True, "reduction": "sum"}),
+    ]
+
+
+def _gaussian_nll(rng: np.random.Generator) -> list[Case]:
+    p, t = _pair(rng)
+    v = rng.uniform(0.2, 2.0, size=(4, 5))
+    v_shared = rng.uniform(0.2, 2.0, size=(4, 1))
+    v_sample = rng.uniform(0.5, 2.0, size=(4,))
+    v_sample[1] = 0.0  # clamped at eps
+    loss = "gaussian_nll"
+    return [
+        Case(loss, "mean", (p, t, v)),
+        Case(loss, "shared-var-full-none", (p, t, v_shared), {"full": True, "reduction": "none"}, grad=(2,)),
+        Case(loss, "per-sample-var-eps", (p, t, v_sample), {"eps": 0.1}),
+    ]
+
+
+def _tweedie(rng: np.random.Generator) -> list[Case]:
+    mu = rng.uniform(0.3, 3.0, size=(4, 5))
+    y = mu * np.exp(rng.normal(scale=0.8, size=(4, 5)))  # |log(y/μ)| mostly < 1 (the series), some beyond
+    y[0, 0] = mu[0, 0] * (1 + 1e-3)  # a near-perfect prediction: a deviance of ~1e-6·μ
+    counts = rng.poisson(1.2, size=(4, 5)).astype(np.float64)  # zeros included
+    w, _ = _weights_and_mask(rng, mu.shape)
+    y3 = mu * np.exp(rng.normal(scale=1.5, size=(4, 5)))
+    loss = "tweedie_deviance"
+    return [
+        Case(loss, "mean", (mu, y), {"power": 1.5}),
+        Case(loss, "poisson-zeros-weighted", (mu, counts), {"power": 1, "weights": w}),
+        Case(loss, "power3", (mu, y3), {"power": 3}),
+    ]
+
+
+def _cosine(rng: np.random.Generator) -> list[Case]:
+    p, t = _pair(rng, (6, 4))
+    p_zero, t_zero = p.copy(), t.copy()
+    p_zero[0] = 0.0  # a zero prediction: cos = 0, distance 1
+    t_zero[1] = 0.0
+    p_zero[2] = 1e-9 * p[2]  # shorter than eps = 1e-8: counted as that short
+    p_zero[3] = 1e3 * p[3]
+    w, _ = _weights_and_mask(rng, (6,))
+    loss = "cosine_distance"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "axis0-weighted-none", (p.T.copy(), t.T.copy()),
+             {"axis": 0, "weights": w, "reduction": "none"}),
+        Case(loss, "zero-vectors", (p_zero, t_zero), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "root_mean_squared_error": _rmse,
+    "mean_absolute_percentage_error": _mape,
+    "smooth_l1": _smooth_l1,
+    "log_cosh": _log_cosh,
+    "quantile": _quantile,
+    "poisson_nll": _poisson_nll,
+    "gaussian_nll": _gaussian_nll,
+    "tweedie_deviance": _tweedie,
+    "cosine_distance": _cosine,
+}
