@@ -262,3 +262,66 @@ def elementwise_inputs(
     predictions = xp.astype(predictions, dtype, copy=False)
     targets = xp.astype(targets, dtype, copy=False)
     return xp, predictions, targets, out_dtype
+
+
+# -- knobs and axes shared by the families ------------------------------------------------------------------
+
+
+def check_finite(name: str, value: float) -> None:
+    """A Python-number knob of either sign (a margin, poly-1's epsilon) that must be finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
+        raise TypeError(msg)
+    if not math.isfinite(value):
+        msg = f"`{name}` must be finite; got {value!r}"
+        raise ValueError(msg)
+
+
+def check_fraction(name: str, value: float, *, open_low: bool = False) -> None:
+    """A Python-number knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``)."""
+    check_positive(name, value, allow_zero=not open_low)
+    if value > 1:
+        interval = "(0, 1]" if open_low else "[0, 1]"
+        msg = f"`{name}` must be in {interval}; got {value!r}"
+        raise ValueError(msg)
+
+
+def check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        msg = f"`{name}` must be a bool; got {type(value).__name__}"
+        raise TypeError(msg)
+
+
+def axis_last(name: str, x: Array, axis: int, /, *, what: str = "class", xp: Any) -> Array:
+    """``x`` with its class (or feature) ``axis`` moved last, a no-op for the default ``axis=-1``; checks ``axis``."""
+    ndim = len(x.shape)
+    if ndim == 0:
+        msg = f"`{name}` must have a {what} axis; got a 0-D array"
+        raise ValueError(msg)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        msg = f"`axis` must be an int; got {type(axis).__name__}"
+        raise TypeError(msg)
+    if not -ndim <= axis < ndim:
+        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D `{name}`; got {axis}"
+        raise ValueError(msg)
+    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
+
+
+def _check_sign(name: str, x: Array, keep: Array, what: str, /, *, xp: Any) -> None:
+    if _fails(xp.all(keep), xp=xp):
+        bad = xp.where(keep, xp.zeros_like(x), x)
+        got = "nan" if bool(xp.any(xp.isnan(x))) else _fmt(xp.min(bad))
+        msg = f"`{name}` must be {what}; got {got}"
+        raise ValueError(msg)
+
+
+def check_non_negative_values(name: str, x: Array, /, *, xp: Any) -> None:
+    """Values ``>= 0`` (counts, rates, variances, measures); a value check. NaN fails it."""
+    if values_checked(x):
+        _check_sign(name, x, x >= 0, "non-negative", xp=xp)
+
+
+def check_positive_values(name: str, x: Array, /, *, xp: Any) -> None:
+    """Values ``> 0``; a value check. NaN fails it."""
+    if values_checked(x):
+        _check_sign(name, x, x > 0, "positive", xp=xp)

@@ -18,7 +18,10 @@ from lossport._numerics import (
 )
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
+    axis_last,
+    check_finite,
     check_floating,
+    check_fraction,
     check_in_unit_interval,
     check_integer,
     check_labels_in_range,
@@ -56,17 +59,6 @@ def _check_smoothing(label_smoothing: float) -> None:
         raise ValueError(msg)
 
 
-def _class_last(x: Array, axis: int, /, *, xp: Any) -> Array:
-    """``x`` with its class axis moved last (a no-op for the default ``axis=-1``)."""
-    ndim = len(x.shape)
-    if ndim == 0:
-        msg = f"the scores must have a class axis; got a 0-D array of shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    if not -ndim <= axis < ndim:
-        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D scores; got {axis}"
-        raise ValueError(msg)
-    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
-
 
 def _sparse_inputs(
     name: str,
@@ -86,7 +78,7 @@ def _sparse_inputs(
     )
     check_floating(name, scores, xp=xp)
     check_integer("labels", labels, xp=xp)
-    scores = _class_last(scores, axis, xp=xp)
+    scores = axis_last(name, scores, axis, xp=xp)
     check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
     num_classes = tuple(scores.shape)[-1]
     if class_weights is not None:
@@ -270,8 +262,8 @@ def _soft_inputs(
     check_floating(name, scores, xp=xp)
     check_same_shape(name, scores, "labels", labels)
     dtype, out_dtype = compute_dtype(scores, labels, xp=xp)
-    scores = xp.astype(_class_last(scores, axis, xp=xp), dtype, copy=False)
-    labels = xp.astype(_class_last(labels, axis, xp=xp), dtype, copy=False)
+    scores = xp.astype(axis_last(name, scores, axis, xp=xp), dtype, copy=False)
+    labels = xp.astype(axis_last("labels", labels, axis, xp=xp), dtype, copy=False)
     return xp, scores, labels, out_dtype
 
 
@@ -548,23 +540,6 @@ def binary_cross_entropy_with_logits(
 # -- focal, poly-1, Brier, generalized and multi-label cross-entropies ---------------------------------------------
 
 
-def _check_number(name: str, value: float) -> None:
-    """A Python-number knob that may take any finite value (``epsilon`` of poly-1 may be negative)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
-        raise TypeError(msg)
-    if not math.isfinite(value):
-        msg = f"`{name}` must be finite; got {value!r}"
-        raise ValueError(msg)
-
-
-def _check_fraction(name: str, value: float, *, open_low: bool = False) -> None:
-    """A Python-number knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``)."""
-    check_positive(name, value, allow_zero=not open_low)
-    if value > 1:
-        interval = "(0, 1]" if open_low else "[0, 1]"
-        msg = f"`{name}` must be in {interval}; got {value!r}"
-        raise ValueError(msg)
 
 
 def _log_weight(w: Array, /, *, xp: Any) -> Array:
@@ -640,7 +615,7 @@ def sigmoid_focal(
     """
     check_reduction(reduction)
     if alpha is not None:
-        _check_fraction("alpha", alpha)
+        check_fraction("alpha", alpha)
     check_positive("gamma", gamma, allow_zero=True)
     _check_smoothing(label_smoothing)
     xp, logits, labels, out_dtype = elementwise_inputs(
@@ -1004,7 +979,7 @@ def poly1_cross_entropy(
     [0.7876820725]
     """
     check_reduction(reduction)
-    _check_number("epsilon", epsilon)
+    check_finite("epsilon", epsilon)
     xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
     log_p = log_softmax(logits, xp=xp)
     loss = -xp.sum(mul0(labels, log_p, xp=xp), axis=-1)
@@ -1076,7 +1051,7 @@ def generalized_cross_entropy(
     [0.3266799469, 0.211145618, 0.4508066615, 0.4508066615]
     """
     check_reduction(reduction)
-    _check_fraction("q", q, open_low=True)
+    check_fraction("q", q, open_low=True)
     xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
         "probabilities", probabilities, labels, axis, None, None, weights, where, xp
     )
@@ -1297,7 +1272,7 @@ def ordinal(
     )
     check_floating("logits", logits, xp=xp)
     check_integer("labels", labels, xp=xp)
-    logits = _class_last(logits, axis, xp=xp)
+    logits = axis_last("logits", logits, axis, xp=xp)
     check_shape("labels", labels, tuple(logits.shape)[:-1], "`logits`'s shape without the threshold axis")
     num_thresholds = tuple(logits.shape)[-1]
     dtype, out_dtype = compute_dtype(logits, xp=xp)

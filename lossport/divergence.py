@@ -15,12 +15,12 @@ from lossport._namespace import array_namespace
 from lossport._numerics import mul0
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
-    _fails,
+    axis_last,
     check_floating,
     check_in_unit_interval,
+    check_non_negative_values,
     check_same_shape,
     compute_dtype,
-    values_checked,
 )
 
 __all__ = ["generalized_kl_divergence", "js_divergence", "kl_divergence"]
@@ -33,20 +33,6 @@ _LOG2 = math.log(2.0)
 # -- shared entry and checks ---------------------------------------------------------------------------------
 
 
-def _class_last(name: str, x: Array, axis: int, /, *, xp: Any) -> Array:
-    """``x`` with its class axis moved last (a no-op for the default ``axis=-1``)."""
-    ndim = len(x.shape)
-    if ndim == 0:
-        msg = f"`{name}` must have a class axis; got a 0-D array"
-        raise ValueError(msg)
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        msg = f"`axis` must be an int; got {type(axis).__name__}"
-        raise TypeError(msg)
-    if not -ndim <= axis < ndim:
-        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D inputs; got {axis}"
-        raise ValueError(msg)
-    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
-
 
 def _pair_inputs(
     names: tuple[str, str], a: Array, b: Array, axis: int, weights: Array | None, where: Array | None, xp: Any
@@ -56,21 +42,10 @@ def _pair_inputs(
     check_floating(names[0], a, xp=xp)
     check_same_shape(names[0], a, names[1], b)
     dtype, out_dtype = compute_dtype(a, b, xp=xp)
-    a = xp.astype(_class_last(names[0], a, axis, xp=xp), dtype, copy=False)
-    b = xp.astype(_class_last(names[1], b, axis, xp=xp), dtype, copy=False)
+    a = xp.astype(axis_last(names[0], a, axis, xp=xp), dtype, copy=False)
+    b = xp.astype(axis_last(names[1], b, axis, xp=xp), dtype, copy=False)
     return xp, a, b, out_dtype
 
-
-def _check_non_negative(name: str, x: Array, /, *, xp: Any) -> None:
-    """Values ``>= 0`` (unnormalised measures); a value check. NaN fails it too."""
-    if not values_checked(x):
-        return
-    valid = x >= 0
-    if _fails(xp.all(valid), xp=xp):
-        bad = xp.where(valid, xp.zeros_like(x), x)
-        got = "nan" if bool(xp.any(xp.isnan(x))) else repr(float(xp.min(bad)))
-        msg = f"`{name}` must be non-negative; got {got}"
-        raise ValueError(msg)
 
 
 def _check_clip(clip: float | None) -> None:
@@ -266,7 +241,7 @@ def generalized_kl_divergence(
     xp, log_q, p, out_dtype = _pair_inputs(
         ("log_predictions", "targets"), log_predictions, targets, axis, weights, where, xp
     )
-    _check_non_negative("targets", p, xp=xp)
+    check_non_negative_values("targets", p, xp=xp)
     log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
     terms = _bregman_xlogx(p, log_q - log_p, xp.exp(log_q), xp=xp)
     loss = xp.sum(terms, axis=-1)

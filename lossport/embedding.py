@@ -15,7 +15,10 @@ from lossport._namespace import array_namespace, device
 from lossport._numerics import log_softmax, logsumexp, mul0, softplus
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
+    axis_last,
+    check_bool,
     check_broadcastable,
+    check_finite,
     check_floating,
     check_integer,
     check_option,
@@ -45,35 +48,7 @@ _NEG_INF = -math.inf
 # -- private helpers -------------------------------------------------------------------------------------------
 
 
-def _check_finite(name: str, value: float) -> None:
-    """A Python-number knob of either sign (a margin) that must be finite."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
-        raise TypeError(msg)
-    if not math.isfinite(value):
-        msg = f"`{name}` must be finite; got {value!r}"
-        raise ValueError(msg)
 
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        msg = f"`{name}` must be a bool; got {type(value).__name__}"
-        raise TypeError(msg)
-
-
-def _feature_last(name: str, x: Array, axis: int, /, *, xp: Any) -> Array:
-    """``x`` with its feature axis moved last (a no-op for the default ``axis=-1``)."""
-    ndim = len(x.shape)
-    if ndim == 0:
-        msg = f"`{name}` must have a feature axis; got a 0-D array"
-        raise ValueError(msg)
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        msg = f"`axis` must be an int; got {type(axis).__name__}"
-        raise TypeError(msg)
-    if not -ndim <= axis < ndim:
-        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D `{name}`; got {axis}"
-        raise ValueError(msg)
-    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
 
 
 def _three_inputs(
@@ -246,7 +221,7 @@ def cosine_embedding(
     array([0.29289322, 0.20710678, 1.        ])
     """
     check_reduction(reduction)
-    _check_finite("margin", margin)
+    check_finite("margin", margin)
     if not -1 <= margin <= 1:
         msg = f"`margin` must be in [-1, 1]; got {margin!r}"
         raise ValueError(msg)
@@ -255,8 +230,8 @@ def cosine_embedding(
         ("x1", "x2", "labels"), x1, x2, labels, weights, where, floating=(True, True, False), xp=xp
     )
     check_same_shape("x1", x1, "x2", x2)
-    x1 = _feature_last("x1", x1, axis, xp=xp)
-    x2 = _feature_last("x2", x2, axis, xp=xp)
+    x1 = axis_last("x1", x1, axis, what="feature", xp=xp)
+    x2 = axis_last("x2", x2, axis, what="feature", xp=xp)
     check_shape("labels", labels, tuple(x1.shape)[:-1], "`x1`'s shape without the feature axis")
     check_sign_labels("labels", labels, xp=xp)
     m1 = xp.sum(x1 * x1, axis=-1, keepdims=True) + eps
@@ -318,7 +293,7 @@ def hinge_embedding(
     array([0.3, 0. , 0.5])
     """
     check_reduction(reduction)
-    _check_finite("margin", margin)
+    check_finite("margin", margin)
     xp, distances, labels, out_dtype = elementwise_inputs(
         distances, labels, weights, where, names=("distances", "labels"), xp=xp
     )
@@ -378,7 +353,7 @@ def margin_ranking(
     array([0.3, 1.1])
     """
     check_reduction(reduction)
-    _check_finite("margin", margin)
+    check_finite("margin", margin)
     xp, x1, x2, labels, out_dtype = _three_inputs(
         ("x1", "x2", "labels"), x1, x2, labels, weights, where, floating=(True, True, False), xp=xp
     )
@@ -473,7 +448,7 @@ def triplet_margin(
     check_positive("margin", margin)
     check_positive("p", p)
     check_positive("eps", eps, allow_zero=True)
-    _check_bool("swap", swap)
+    check_bool("swap", swap)
     check_option("eps_in", eps_in, ("difference", "sum"))
     names = ("anchors", "positives", "negatives")
     xp, a, pos, neg, out_dtype = _three_inputs(
@@ -481,7 +456,7 @@ def triplet_margin(
     )
     check_same_shape("anchors", a, "positives", pos)
     check_same_shape("anchors", a, "negatives", neg)
-    a, pos, neg = (_feature_last(n, x, axis, xp=xp) for n, x in zip(names, (a, pos, neg)))
+    a, pos, neg = (axis_last(n, x, axis, what="feature", xp=xp) for n, x in zip(names, (a, pos, neg)))
     d_pos = _p_distance(a - pos, p, eps, eps_in, xp=xp)
     d_neg = _p_distance(a - neg, p, eps, eps_in, xp=xp)
     if swap:
@@ -662,9 +637,9 @@ def circle(
     """
     check_reduction(reduction)
     check_positive("gamma", gamma)
-    _check_finite("margin", margin)
-    _check_bool("remove_diagonal", remove_diagonal)
-    _check_bool("normalize", normalize)
+    check_finite("margin", margin)
+    check_bool("remove_diagonal", remove_diagonal)
+    check_bool("normalize", normalize)
     xp, e, labels, out_dtype = _batch_inputs(embeddings, labels, weights, where, xp)
     s = _gram(_unit(e, xp=xp) if normalize else e, xp=xp)
     d = xp.clip(1.0 - s, min=0.0)
@@ -748,7 +723,7 @@ def ranking_softmax(
     array([0.40760596, 0.12692801])
     """
     check_reduction(reduction)
-    _check_bool("normalize", normalize)
+    check_bool("normalize", normalize)
     xp = array_namespace(
         scores, relevance, weights, where, xp=xp, names=("scores", "relevance", "weights", "where")
     )

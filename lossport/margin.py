@@ -10,6 +10,8 @@ from lossport._numerics import softplus
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
     _fails,
+    axis_last,
+    check_finite,
     check_floating,
     check_integer,
     check_labels_in_range,
@@ -95,29 +97,6 @@ def hinge(
 # -- shared entries of the class-axis losses -------------------------------------------------------------------
 
 
-def _check_finite(name: str, value: float) -> None:
-    """A Python-number knob that may take any finite value (``null_score``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
-        raise TypeError(msg)
-    if not math.isfinite(value):
-        msg = f"`{name}` must be finite; got {value!r}"
-        raise ValueError(msg)
-
-
-def _class_last(x: Array, axis: int, name: str, /, *, xp: Any) -> Array:
-    """``x`` with its class axis moved last (a no-op for the default ``axis=-1``)."""
-    ndim = len(x.shape)
-    if ndim == 0:
-        msg = f"`{name}` must have a class axis; got a 0-D array of shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        msg = f"`axis` must be an int; got {type(axis).__name__}"
-        raise TypeError(msg)
-    if not -ndim <= axis < ndim:
-        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D `{name}`; got {axis}"
-        raise ValueError(msg)
-    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
 
 
 def _class_inputs(
@@ -137,7 +116,7 @@ def _class_inputs(
     )
     check_floating(name, scores, xp=xp)
     check_integer("labels", labels, xp=xp)
-    scores = _class_last(scores, axis, name, xp=xp)
+    scores = axis_last(name, scores, axis, xp=xp)
     check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
     num_classes = tuple(scores.shape)[-1]
     if class_weights is not None:
@@ -414,8 +393,8 @@ def multilabel_margin(
     check_floating("predictions", predictions, xp=xp)
     check_integer("labels", labels, xp=xp)
     check_same_shape("predictions", predictions, "labels", labels)
-    predictions = _class_last(predictions, axis, "predictions", xp=xp)
-    labels = _class_last(labels, axis, "labels", xp=xp)
+    predictions = axis_last("predictions", predictions, axis, xp=xp)
+    labels = axis_last("labels", labels, axis, xp=xp)
     num_classes = tuple(predictions.shape)[-1]
     dtype, out_dtype = compute_dtype(predictions, xp=xp)
     x = xp.astype(predictions, dtype, copy=False)
@@ -505,7 +484,7 @@ def multiclass_hinge(
     """
     check_reduction(reduction)
     if null_score is not None:
-        _check_finite("null_score", null_score)
+        check_finite("null_score", null_score)
     xp, scores, labels, out_dtype = _class_inputs("scores", scores, labels, axis, None, weights, where, xp)
     is_true = _is_class(labels, tuple(scores.shape)[-1], scores, xp=xp)
     rival = xp.max(xp.where(is_true, xp.full_like(scores, -math.inf), scores), axis=-1)

@@ -9,15 +9,16 @@ from lossport._namespace import array_namespace
 from lossport._numerics import mul0, xlogy
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
-    _fails,
-    _fmt,
+    axis_last,
+    check_bool,
     check_floating,
     check_greater_than,
+    check_non_negative_values,
     check_positive,
+    check_positive_values,
     check_same_shape,
     compute_dtype,
     elementwise_inputs,
-    values_checked,
 )
 
 __all__ = [
@@ -314,32 +315,7 @@ def pseudo_huber(
 # -- knob and value checks shared by the losses below ---------------------------------------------------------
 
 
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        msg = f"`{name}` must be a bool; got {type(value).__name__}"
-        raise TypeError(msg)
 
-
-def _check_non_negative(name: str, x: Array, /, *, xp: Any) -> None:
-    """Values ``>= 0`` (counts, rates, variances); a value check, on concrete arrays only. NaN fails it."""
-    if not values_checked(x):
-        return
-    if _fails(xp.all(x >= 0), xp=xp):
-        bad = xp.where(x >= 0, xp.zeros_like(x), x)
-        got = "nan" if bool(xp.any(xp.isnan(x))) else _fmt(xp.min(bad))
-        msg = f"`{name}` must be non-negative; got {got}"
-        raise ValueError(msg)
-
-
-def _check_positive_values(name: str, x: Array, /, *, xp: Any) -> None:
-    """Values ``> 0``; a value check, on concrete arrays only."""
-    if not values_checked(x):
-        return
-    if _fails(xp.all(x > 0), xp=xp):
-        bad = xp.where(x > 0, xp.zeros_like(x), x)
-        got = "nan" if bool(xp.any(xp.isnan(x))) else _fmt(xp.min(bad))
-        msg = f"`{name}` must be positive; got {got}"
-        raise ValueError(msg)
 
 
 # -- root of a mean, percentages, smooth L1 -------------------------------------------------------------------
@@ -731,15 +707,15 @@ def poisson_nll(
     array([1.        , 0.61370564])
     """
     check_reduction(reduction)
-    _check_bool("log_input", log_input)
-    _check_bool("full", full)
+    check_bool("log_input", log_input)
+    check_bool("full", full)
     check_positive("eps", eps, allow_zero=True)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    _check_non_negative("targets", targets, xp=xp)
+    check_non_negative_values("targets", targets, xp=xp)
     if log_input:
         loss = xp.exp(predictions) - mul0(targets, predictions, xp=xp)
     else:
-        _check_non_negative("predictions", predictions, xp=xp)
+        check_non_negative_values("predictions", predictions, xp=xp)
         loss = predictions - xlogy(targets, predictions + eps, xp=xp)
     if full:
         above = targets > 1
@@ -838,7 +814,7 @@ def gaussian_nll(
     1.1689385332046727
     """
     check_reduction(reduction)
-    _check_bool("full", full)
+    check_bool("full", full)
     check_positive("eps", eps, allow_zero=True)
     if isinstance(variances, (bool, int, float)):
         msg = (
@@ -855,7 +831,7 @@ def gaussian_nll(
     targets = xp.astype(targets, dtype, copy=False)
     variances = xp.astype(variances, dtype, copy=False)
     variances = _variances_like(variances, tuple(predictions.shape), xp=xp)
-    _check_non_negative("variances", variances, xp=xp)
+    check_non_negative_values("variances", variances, xp=xp)
     variances = xp.clip(variances, min=float(eps))
     error = predictions - targets
     loss = 0.5 * (xp.log(variances) + error * error / variances)
@@ -1032,13 +1008,13 @@ def tweedie_deviance(
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
     power = float(power)
     if power < 0:
-        _check_positive_values("predictions", predictions, xp=xp)
+        check_positive_values("predictions", predictions, xp=xp)
     elif power >= 1:
-        _check_positive_values("predictions", predictions, xp=xp)
+        check_positive_values("predictions", predictions, xp=xp)
         if power < 2:
-            _check_non_negative("targets", targets, xp=xp)
+            check_non_negative_values("targets", targets, xp=xp)
         else:
-            _check_positive_values("targets", targets, xp=xp)
+            check_positive_values("targets", targets, xp=xp)
     if power == 0:
         error = predictions - targets
         loss = error * error
@@ -1049,19 +1025,6 @@ def tweedie_deviance(
 
 # -- cosine distance --------------------------------------------------------------------------------------------
 
-
-def _axis_last(x: Array, axis: int, /, *, xp: Any) -> Array:
-    ndim = len(x.shape)
-    if ndim == 0:
-        msg = f"the vectors must have a feature axis; got a 0-D array of shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    if isinstance(axis, bool) or not isinstance(axis, int):
-        msg = f"`axis` must be an int; got {type(axis).__name__}"
-        raise TypeError(msg)
-    if not -ndim <= axis < ndim:
-        msg = f"`axis` must be in [{-ndim}, {ndim}) for {ndim}-D vectors; got {axis}"
-        raise ValueError(msg)
-    return x if axis in (-1, ndim - 1) else xp.moveaxis(x, axis, -1)
 
 
 def _unit(x: Array, eps: float, /, *, xp: Any) -> tuple[Array, Array]:
@@ -1152,8 +1115,8 @@ def cosine_distance(
     check_floating("predictions", predictions, xp=xp)
     check_same_shape("predictions", predictions, "targets", targets)
     dtype, out_dtype = compute_dtype(predictions, targets, xp=xp)
-    predictions = xp.astype(_axis_last(predictions, axis, xp=xp), dtype, copy=False)
-    targets = xp.astype(_axis_last(targets, axis, xp=xp), dtype, copy=False)
+    predictions = xp.astype(axis_last("predictions", predictions, axis, what="feature", xp=xp), dtype, copy=False)
+    targets = xp.astype(axis_last("targets", targets, axis, what="feature", xp=xp), dtype, copy=False)
     p_unit, p_norm = _unit(predictions, eps, xp=xp)
     t_unit, t_norm = _unit(targets, eps, xp=xp)
     chord = p_unit - t_unit

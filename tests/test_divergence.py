@@ -553,7 +553,7 @@ def test_kl_bad_input(backend: str) -> None:
             lossport.kl_divergence(lq, p, clip=clip)
     with pytest.raises(TypeError, match="`clip` must be a Python number or None; got str"):
         lossport.kl_divergence(lq, p, clip="1e-7")
-    with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\) for 2-D inputs; got 2"):
+    with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\) for 2-D `log_predictions`; got 2"):
         lossport.kl_divergence(lq, p, axis=2)
     with pytest.raises(TypeError, match="`axis` must be an int; got tuple"):
         lossport.kl_divergence(lq, p, axis=(0, 1))

@@ -701,7 +701,7 @@ def test_tweedie_domain(backend: str) -> None:
 
 def test_bad_cosine_input(backend: str) -> None:
     p = arr(backend, [[1.0, 2.0], [3.0, 4.0]])
-    with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\) for 2-D vectors; got 2"):
+    with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\) for 2-D `predictions`; got 2"):
         lossport.cosine_distance(p, p, axis=2)
     with pytest.raises(TypeError, match=r"`axis` must be an int; got float"):
         lossport.cosine_distance(p, p, axis=1.0)
