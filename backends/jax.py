@@ -40,6 +40,23 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
 
+    # jax.nn.logsumexp / log_softmax round 1 + 1e-13 to 1 (a confident prediction's loss becomes 0), so the
+    # log-sum-exp family keeps lossport's accurate form (_numerics.py). log_softmax_at sums the terms apart from
+    # the picked one, whose index is known: one masked exp-sum after the max, 1.1-1.3 x optax's
+    # softmax_cross_entropy_with_integer_labels under jax.jit, where the generic form (x == m mask, ties counted)
+    # is 5-6 x and an argmax 1.75 x (benchmarks/README.md). logsumexp and log_softmax stay generic: no faster
+    # accurate form was found for them under XLA on the CPU.
+
+    def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
+        index = jnp.expand_dims(indices, axis)
+        m = jnp.max(x, axis=axis, keepdims=True)
+        m_safe = jnp.where(jnp.isfinite(m), m, 0.0)
+        classes = jax.lax.broadcasted_iota(index.dtype, x.shape, axis % x.ndim)
+        others = jnp.sum(jnp.where(classes == index, 0.0, jnp.exp(x - m_safe)), axis=axis, keepdims=True)
+        shifted = jnp.take_along_axis(x, index, axis=axis) - m_safe
+        excess = jnp.log1p(jnp.clip(others + jnp.expm1(shifted), min=0.0))
+        return jnp.squeeze(shifted - excess, axis=axis)
+
     def softplus(x: Any) -> Any:
         return jax.nn.softplus(x)  # logaddexp(x, 0): exact at +-inf, accurate to an ulp
 
@@ -47,14 +64,20 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return jax.nn.log_sigmoid(x)  # -softplus(-x)
 
     def xlogy(x: Any, y: Any) -> Any:
-        # jax.scipy.special.xlogy is x*log(y) with 0 where x == 0, and a custom JVP that is finite there.
-        return jax.scipy.special.xlogy(x, y)
+        # jax.scipy.special.xlogy(0, y) is NaN for a NaN y, and its gradients at x = y = 0 are -inf and NaN:
+        # feeding it 1 where x == 0 gives the generic version's semantics (0 there, and zero gradients).
+        return jax.scipy.special.xlogy(x, jnp.where(x == 0, 1.0, y))
 
     def one_hot(labels: Any, num_classes: int, *, dtype: Any, axis: int = -1) -> Any:
         return jax.nn.one_hot(labels, num_classes, dtype=dtype, axis=axis)
 
-    del jnp
-    return {"softplus": softplus, "log_sigmoid": log_sigmoid, "xlogy": xlogy, "one_hot": one_hot}
+    return {
+        "log_sigmoid": log_sigmoid,
+        "log_softmax_at": log_softmax_at,
+        "one_hot": one_hot,
+        "softplus": softplus,
+        "xlogy": xlogy,
+    }
 
 
 native = LazyNative(_native)

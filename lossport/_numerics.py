@@ -158,11 +158,17 @@ def log_softmax_at(x: Array, indices: Array, /, *, axis: int = -1, xp: Any) -> A
 
 
 def _softplus_generic(x: Array, *, xp: Any) -> Array:
-    return xp.clip(x, min=0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+    # max(x, 0) + log1p(exp(−|x|)), with both pieces selected by one `where` on x > 0 instead of clip and abs:
+    # the gradient at 0 is then the smooth branch's 1/2 in every framework (through clip and abs it is that of
+    # the pieces' kinks: 1 in torch and TensorFlow, 0 in JAX). Cheaper than logaddexp(x, 0) on TensorFlow
+    # (4.4 ms against 5.3 under tf.function at 1e6 float32; clip and abs: 3.5).
+    positive = x > 0
+    return xp.where(positive, x, xp.zeros_like(x)) + xp.log1p(xp.exp(xp.where(positive, -x, x)))
 
 
 def softplus(x: Array, /, *, xp: Any) -> Array:
-    """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(−|x|))``: never overflows, exact at ±inf, accurate to an ulp."""
+    """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(−|x|))``: never overflows, exact at ±inf, accurate to an ulp,
+    gradient ``sigmoid(x)`` (1/2 at 0)."""
     native = _native("softplus", xp)
     if native is not None:
         return native(x)
@@ -170,11 +176,13 @@ def softplus(x: Array, /, *, xp: Any) -> Array:
 
 
 def _log_sigmoid_generic(x: Array, *, xp: Any) -> Array:
-    return xp.clip(x, max=0.0) - xp.log1p(xp.exp(-xp.abs(x)))
+    negative = x < 0
+    return xp.where(negative, x, xp.zeros_like(x)) - xp.log1p(xp.exp(xp.where(negative, x, -x)))
 
 
 def log_sigmoid(x: Array, /, *, xp: Any) -> Array:
-    """``log(1 / (1 + exp(−x)))`` as ``min(x, 0) − log1p(exp(−|x|))``: ``-inf`` at ``-inf``, 0 at ``+inf``."""
+    """``log(1 / (1 + exp(−x)))`` as ``min(x, 0) − log1p(exp(−|x|))``: ``-inf`` at ``-inf``, 0 at ``+inf``, gradient
+    ``sigmoid(−x)`` (1/2 at 0)."""
     native = _native("log_sigmoid", xp)
     if native is not None:
         return native(x)
@@ -202,16 +210,33 @@ def xlogy(x: Array, y: Array, /, *, xp: Any) -> Array:
     return _xlogy_generic(x, y, xp=xp)
 
 
-def mul0(a: Array, b: Array, /, *, xp: Any) -> Array:
-    """``a · b`` with ``0 · b = 0`` even where ``b`` is infinite (and a zero gradient there)."""
+def _mul0_generic(a: Array, b: Array, *, xp: Any) -> Array:
     return a * xp.where(a == 0, xp.zeros_like(b), b)
 
 
-def clamped_log(p: Array, /, *, floor: float = -100.0, xp: Any) -> Array:
-    """``max(log p, floor)``, torch's convention for probabilities that reach 0; zero gradient below the floor."""
+def mul0(a: Array, b: Array, /, *, xp: Any) -> Array:
+    """``a · b`` with ``0 · b = 0`` even where ``b`` is infinite or NaN (and zero gradients there)."""
+    native = _native("mul0", xp)
+    if native is not None:
+        return native(a, b)
+    return _mul0_generic(a, b, xp=xp)
+
+
+def _clamped_log_generic(p: Array, floor: float, *, xp: Any) -> Array:
     positive = p > 0
     safe_p = xp.where(positive, p, xp.ones_like(p))
     return xp.where(positive, xp.clip(xp.log(safe_p), min=floor), xp.full_like(p, floor))
+
+
+def clamped_log(p: Array, /, *, floor: float = -100.0, xp: Any) -> Array:
+    """``max(log p, floor)``, torch's convention for probabilities that reach 0; zero gradient below the floor.
+
+    The inner ``where`` keeps ``log`` finite at 0, so that its (discarded) gradient does not poison the result.
+    """
+    native = _native("clamped_log", xp)
+    if native is not None:
+        return native(p, floor=floor)
+    return _clamped_log_generic(p, floor, xp=xp)
 
 
 def log1mexp(x: Array, /, *, xp: Any) -> Array:
