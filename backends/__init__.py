@@ -10,8 +10,9 @@ Every adapter module (``numpy``, ``jax``, ``torch``, ``tensorflow``) defines:
 ``namespace()``
     the Array API namespace for the framework's arrays, imported on first use;
 ``native``
-    a mapping from a primitive's name (``logsumexp``, ``log_softmax``, ``softplus``, ``log_sigmoid``,
-    ``xlogy``, ``one_hot``) to the framework's fused function with the generic version's semantics. It is
+    a mapping from a primitive's name (``logsumexp``, ``log_softmax``, ``log_softmax_at``, ``softplus``,
+    ``log_sigmoid``, ``xlogy``, ``mul0``, ``clamped_log``, ``one_hot``) to the framework's faster function with
+    the generic version's semantics and accuracy (tests/test_numerics.py checks both against mpmath). It is
     built lazily, on the first lookup, so reading it imports the framework only once the user already has;
 ``is_concrete(x)``
     False for traced values (JAX tracers, symbolic TensorFlow tensors, tensors under ``torch.compile``), whose

@@ -10,7 +10,7 @@ import importlib
 import math
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -22,6 +22,7 @@ __all__ = [
     "BACKENDS",
     "Row",
     "available_backends",
+    "bind",
     "compare",
     "convert",
     "dtypes_of",
@@ -162,13 +163,62 @@ def reference(case: Case, dtype: str = "float64", **overrides: Any) -> np.ndarra
     return np.asarray(getattr(lossport, case.loss)(*args, **kwargs), dtype=np.float64)
 
 
-def run_case(case: Case, backend: str, dtype: str, device: Any = None, **overrides: Any) -> Any:
-    """The loss on ``backend`` arrays of ``dtype``: returns the backend's own array."""
+def bind(
+    case: Case, backend: str, dtype: str, device: Any = None, **overrides: Any
+) -> tuple[list[Any], Callable[[Sequence[Any]], tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """The case's arrays as the backend's, in a flat list, and a function rebuilding ``(args, kwargs)`` from it.
+
+    Compilers (``jax.jit``, ``tf.function``, ``torch.compile``) take the flat arrays as traced inputs and everything
+    else (knobs) as constants.
+    """
+    leaves: list[Any] = []
+
+    def flatten(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return type(value)(flatten(v) for v in value)
+        if isinstance(value, np.ndarray):
+            leaves.append(convert(backend, value, dtype, device))
+            return _Leaf(len(leaves) - 1)
+        return value
+
+    template = (flatten(case.args), {k: flatten(v) for k, v in {**case.kwargs, **overrides}.items()})
+
+    def rebuild(values: Sequence[Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        def fill(t: Any) -> Any:
+            if isinstance(t, _Leaf):
+                return values[t.index]
+            if isinstance(t, (list, tuple)):
+                return type(t)(fill(v) for v in t)
+            return t
+
+        return fill(template[0]), {k: fill(v) for k, v in template[1].items()}
+
+    return leaves, rebuild
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    index: int
+
+
+def run_case(
+    case: Case, backend: str, dtype: str, device: Any = None, *, jit: bool = False, **overrides: Any
+) -> Any:
+    """The loss on ``backend`` arrays of ``dtype`` (under ``jax.jit`` with ``jit``): the backend's own array."""
     import lossport
 
-    args = tuple(convert(backend, a, dtype, device) for a in case.args)
-    kwargs = {k: convert(backend, v, dtype, device) for k, v in {**case.kwargs, **overrides}.items()}
-    return getattr(lossport, case.loss)(*args, **kwargs)
+    loss = getattr(lossport, case.loss)
+    leaves, rebuild = bind(case, backend, dtype, device, **overrides)
+
+    def call(*values: Any) -> Any:
+        args, kwargs = rebuild(values)
+        return loss(*args, **kwargs)
+
+    if jit:
+        import jax
+
+        call = jax.jit(call)
+    return call(*leaves)
 
 
 def tolerance(dtype: str) -> tuple[float, float]:
@@ -243,7 +293,9 @@ def _backend_rows(loss: str, cases: list[Case], backend: str) -> Row:
     for case in cases:
         for dtype in ("float32", "float64"):
             try:
-                actual = to_numpy(run_case(case, backend, dtype, device))
+                # JAX runs under jax.jit, as JAX users run it: eager JAX compiles every operation apart, which
+                # would take the report past a minute (the test suite checks JAX eager as well).
+                actual = to_numpy(run_case(case, backend, dtype, device, jit=backend == "jax"))
                 expected = reference(case, dtype)
                 worst = max(worst, compare(actual, expected, dtype))
                 rel = max(rel, relative_error(actual, expected))
@@ -253,25 +305,45 @@ def _backend_rows(loss: str, cases: list[Case], backend: str) -> Row:
     return Row(loss, "numpy-float64", backend, count, worst, error, rel)
 
 
-def run_parity(backends: Iterable[str] | None = None, *, anchors: bool = True) -> list[Row]:
-    """Every loss on every (installed) backend against NumPy float64, and against every installed anchor."""
+def _loss_rows(loss: str, backends: Sequence[str], anchors: bool) -> list[Row]:
+    """One loss on every backend, then against each of its installed anchors."""
+    from lossport._registry import LOSSES
+
+    cases = cases_for(loss)
+    rows = [_backend_rows(loss, cases, b) for b in backends]
+    if anchors:
+        from lossport.backends import anchors as anchor_table
+
+        for anchor_id in LOSSES[loss].anchors:
+            row = anchor_table.run_anchor(anchor_id, loss, cases)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _init_worker(backends: Sequence[str]) -> None:
+    for name in backends:
+        import_backend(name)
+
+
+def run_parity(
+    backends: Iterable[str] | None = None, *, anchors: bool = True, jobs: int = 1
+) -> list[Row]:
+    """Every loss on every (installed) backend against NumPy float64, and against every installed anchor.
+
+    ``jobs > 1`` spreads the losses over that many worker processes (started fresh, not forked: forking after
+    TensorFlow or torch has started its threads is unsafe); rows come back in the registry's order.
+    """
     from lossport._registry import LOSSES
 
     names = list(backends) if backends is not None else available_backends()
-    for name in names:
-        import_backend(name)
-    rows = []
-    anchor_table = None
-    if anchors:
-        from lossport.backends import anchors as anchor_module
+    if jobs <= 1:
+        _init_worker(names)
+        return [row for loss in LOSSES for row in _loss_rows(loss, names, anchors)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-        anchor_table = anchor_module
-    for loss, record in LOSSES.items():
-        cases = cases_for(loss)
-        rows.extend(_backend_rows(loss, cases, b) for b in names)
-        if anchor_table is not None:
-            for anchor_id in record.anchors:
-                row = anchor_table.run_anchor(anchor_id, loss, cases)
-                if row is not None:
-                    rows.append(row)
-    return rows
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(names,)) as pool:
+        results = pool.map(_loss_rows, LOSSES, [names] * len(LOSSES), [anchors] * len(LOSSES))
+        return [row for rows in results for row in rows]

@@ -2,9 +2,10 @@
 
 Usage::
 
-    lossport parity [--backends numpy,jax,torch,tensorflow] [--no-anchors] [--json]
+    lossport parity [--backends numpy,jax,torch,tensorflow] [--no-anchors] [--json] [--jobs N]
 
-It runs every loss's cases on every installed backend (float32 and float64) against the same loss on NumPy float64,
+It runs every loss's cases on every installed backend (float32 and float64; JAX under ``jax.jit``) against the same
+loss on NumPy float64,
 and against every installed native anchor (torch, Keras, optax, TensorFlow, scikit-learn), prints one line per
 (loss, backend or anchor) with the worst relative error and PASS or FAIL, and exits with status 1 on any
 disagreement. The frameworks are imported here, in the command, never by ``import lossport``.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -47,7 +49,7 @@ def _parity(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     start = time.perf_counter()
-    rows = parity.run_parity(backends, anchors=not args.no_anchors)
+    rows = parity.run_parity(backends, anchors=not args.no_anchors, jobs=args.jobs)
     elapsed = time.perf_counter() - start
     failed = [r for r in rows if not r.ok]
     if args.json:
@@ -79,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--backends", help="comma-separated subset of numpy,array_api_strict,jax,torch,tensorflow")
     p.add_argument("--no-anchors", action="store_true", help="skip the native-library comparisons")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
+                   help="worker processes (default: the CPU count, at most 4)")
     args = parser.parse_args(argv)
     if args.command == "parity":
         return _parity(args)

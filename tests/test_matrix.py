@@ -35,33 +35,7 @@ def _case_param(case: Case) -> Any:
 
 def _bind(case: Case, backend: str, dtype: str) -> tuple[list[Any], Callable[[list[Any]], tuple]]:
     """The case's arrays as the backend's (a flat list), and a function that rebuilds ``(args, kwargs)``."""
-    device = device_for(backend)
-    leaves: list[Any] = []
-
-    def flatten(value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
-            return type(value)(flatten(v) for v in value)
-        if isinstance(value, np.ndarray):
-            leaves.append(parity.convert(backend, value, dtype, device))
-            return len(leaves) - 1
-        return value
-
-    tmpl_args = flatten(case.args)
-    tmpl_kwargs = {k: flatten(v) for k, v in case.kwargs.items()}
-    arrays = {id(v) for v in [*_arrays(case.args), *_arrays(case.kwargs.values())]}
-    del arrays
-
-    def rebuild(values: list[Any]) -> tuple:
-        def fill(t: Any, orig: Any) -> Any:
-            if isinstance(orig, (list, tuple)):
-                return type(orig)(fill(a, b) for a, b in zip(t, orig))
-            return values[t] if isinstance(orig, np.ndarray) else orig
-
-        args = fill(tmpl_args, case.args)
-        kwargs = {k: fill(tmpl_kwargs[k], v) for k, v in case.kwargs.items()}
-        return args, kwargs
-
-    return leaves, rebuild
+    return parity.bind(case, backend, dtype, device_for(backend))
 
 
 def _arrays(values: Any) -> list[np.ndarray]:
