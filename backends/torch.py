@@ -49,9 +49,16 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     def _excess_fused(x: Any, axis: int) -> tuple[Any, Any]:
         # (m, log1p(s)) by the generic form: inductor fuses the where and both sums into one pass.
-        m = torch.amax(x, dim=axis, keepdim=True)
+        # m is detached, and the maximal terms enter as expm1(x − m): 0 in value, exp(x − m) in gradient, so the
+        # gradient is the softmax with no path through amax. Inductor in torch 2.13 (CPU) miscompiles the
+        # backward of amax beside a gather (gather(x) − amax(x) − log Σ exp(x − amax(x)) loses the gather's
+        # gradient; tests/test_matrix.py::test_gradient_torch_compile caught it).
+        m = torch.amax(x, dim=axis, keepdim=True).detach()
+        m_safe = torch.where(m == -inf, 0.0, m)
+        shifted = x - m_safe
         is_max = x == m
-        rest = torch.where(is_max, 0.0, torch.exp(x - torch.where(m == -inf, 0.0, m))).sum(axis, keepdim=True)
+        top = torch.expm1(torch.where(m == -inf, 0.0, shifted))
+        rest = torch.where(is_max, top, torch.exp(shifted)).sum(axis, keepdim=True)
         ties = is_max.sum(axis, keepdim=True, dtype=x.dtype)
         return m, torch.log1p(rest + (ties - 1.0).clamp(min=0.0))
 
