@@ -1,4 +1,4 @@
-"""Shared by the tests: the matrix's axes: backend × dtype × device, from what is installed or what LOSSPORT_TEST_BACKENDS names.
+"""Shared by the tests: the matrix's axes (backend × dtype × device), and helpers for native comparisons.
 
 A backend named in ``LOSSPORT_TEST_BACKENDS`` (comma-separated) that fails to import is an error, not a skip;
 without the variable, every backend that imports is tested. ``LOSSPORT_DEVICE=cuda`` runs torch and JAX on the GPU
@@ -7,8 +7,12 @@ without the variable, every backend that imports is tested. ``LOSSPORT_DEVICE=cu
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+from types import ModuleType
 
+import numpy as np
 import pytest
 from lossport.backends import parity
 
@@ -69,3 +73,22 @@ def backend_dtype_params(*, autodiff: bool = False, dtypes: tuple[str, ...] | No
 
 def device_for(backend: str):
     return parity.default_device(backend)
+
+def framework(name: str) -> ModuleType:
+    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
+    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
+        importlib.import_module("torch")
+    if name in ("optax", "jax"):
+        jax = pytest.importorskip("jax")
+        jax.config.update("jax_enable_x64", True)
+    module = pytest.importorskip({"sklearn": "sklearn.metrics"}.get(name, name))
+    if name == "keras" and module.backend.backend() != "tensorflow":
+        pytest.skip("the numbers below are Keras's TensorFlow backend's")
+    return module
+
+
+def value(x: object) -> np.ndarray:
+    """A float64 NumPy copy of any framework's result."""
+    if hasattr(x, "detach"):
+        x = x.detach().double()
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)

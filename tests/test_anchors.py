@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from lossport.backends import anchors
 from lossport.backends.anchors import ANCHORS, compare_case, run_anchor
 from lossport.backends.cases import cases_for
+from support import framework, value
 
 import lossport
 from lossport._registry import LOSSES
@@ -36,26 +36,6 @@ DECLINED_EXTREMES = {
 }
 
 F32 = np.float32
-
-
-def framework(name: str) -> ModuleType:
-    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
-    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
-        importlib.import_module("torch")
-    if name == "optax":
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-    module = pytest.importorskip({"sklearn": "sklearn.metrics"}.get(name, name))
-    if name == "keras" and module.backend.backend() != "tensorflow":
-        pytest.skip("the numbers below are Keras's TensorFlow backend's")
-    return module
-
-
-def value(x: object) -> np.ndarray:
-    """A float64 NumPy copy of any framework's result."""
-    if hasattr(x, "detach"):
-        x = x.detach().double()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lossport.backends import parity
-from support import BACKENDS, device_for
+from support import BACKENDS, device_for, framework, value
 
 import lossport
 
@@ -29,25 +29,6 @@ LOG3 = math.log(3.0)
 LOG43 = math.log(4.0 / 3.0)
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
-
-
-def framework(name: str):
-    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
-    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
-        importlib.import_module("torch")
-    if name == "optax":
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-    module = pytest.importorskip({"sklearn": "sklearn.metrics"}.get(name, name))
-    if name == "keras" and module.backend.backend() != "tensorflow":
-        pytest.skip("the numbers below are Keras's TensorFlow backend's")
-    return module
-
-
-def value(x: object) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach().double()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
 
 
 def none(loss, *args, **kwargs) -> np.ndarray:

@@ -9,10 +9,7 @@ every case with the native anchors is tests/test_anchors.py's business (backends
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -20,31 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from lossport.backends import parity
-from support import BACKENDS, device_for
+from support import BACKENDS, device_for, framework, value
 
 import lossport
 
 F32 = np.float32
-
-
-def framework(name: str) -> ModuleType:
-    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
-    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
-        importlib.import_module("torch")
-    if name == "optax":
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-    module = pytest.importorskip(name)
-    if name == "keras" and module.backend.backend() != "tensorflow":
-        pytest.skip("the numbers below are Keras's TensorFlow backend's")
-    return module
-
-
-def value(x: object) -> np.ndarray:
-    """A float64 NumPy copy of any framework's result."""
-    if hasattr(x, "detach"):
-        x = x.detach().double()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------------------------------

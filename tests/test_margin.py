@@ -8,10 +8,7 @@ The parity of every case with the native anchors is tests/test_anchors.py's busi
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -19,33 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from lossport.backends import parity
-from support import BACKENDS, device_for
+from support import BACKENDS, device_for, framework, value
 
 import lossport
 
 F32 = np.float32
 T27_SCORES = np.array([[-2.0, -1.0, -3.0], [0.5, 2.0, 1.8]])
 T27_LABELS = np.array([0, 1])
-
-
-def framework(name: str) -> ModuleType:
-    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
-    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
-        importlib.import_module("torch")
-    if name == "optax":
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-    module = pytest.importorskip({"sklearn": "sklearn.metrics"}.get(name, name))
-    if name == "keras" and module.backend.backend() != "tensorflow":
-        pytest.skip("the numbers below are Keras's TensorFlow backend's")
-    return module
-
-
-def value(x: object) -> np.ndarray:
-    """A float64 NumPy copy of any framework's result."""
-    if hasattr(x, "detach"):
-        x = x.detach().double()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,11 +9,8 @@ the framework is installed). None is copied from lossport's own output.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 import re
-from types import ModuleType
 
 import mpmath
 import numpy as np
@@ -22,33 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from lossport.backends import parity
-from support import BACKENDS, backend_params, device_for
+from support import BACKENDS, backend_params, device_for, framework, value
 
 import lossport
 
 F32, F64 = np.float32, np.float64
 LOG2 = math.log(2.0)
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def framework(name: str) -> ModuleType:
-    """Import an anchor framework or skip; torch first, since TensorFlow imported before it has crashed."""
-    if name in ("tensorflow", "keras") and importlib.util.find_spec("torch") is not None:
-        importlib.import_module("torch")
-    if name in ("optax", "jax"):
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-    module = pytest.importorskip({"sklearn": "sklearn.metrics"}.get(name, name))
-    if name == "keras" and module.backend.backend() != "tensorflow":
-        pytest.skip("the numbers below are Keras's TensorFlow backend's")
-    return module
-
-
-def value(x: object) -> np.ndarray:
-    """A float64 NumPy copy of any framework's result."""
-    if hasattr(x, "detach"):
-        x = x.detach().double()
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype=np.float64)
 
 
 def ulps(actual: np.ndarray, exact: np.ndarray, dtype: type) -> np.ndarray:
