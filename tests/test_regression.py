@@ -688,3 +688,48 @@ def test_bad_cosine_input(backend: str) -> None:
         lossport.cosine_distance(p, arr(backend, [[1.0, 2.0]]))
     with pytest.raises(ValueError, match=r"`weights` must broadcast to the unreduced loss shape \(2,\)"):
         lossport.cosine_distance(p, p, weights=arr(backend, [1.0, 2.0, 3.0]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pseudo_huber: no framework has it, so hand-computed values, an mpmath oracle and properties
+
+
+def test_pseudo_huber_by_hand() -> None:
+    """δ²(sqrt(1 + (e/δ)²) − 1): e = 0.75, δ = 1 gives sqrt(1.5625) − 1 = 0.25; e = 1.5, δ = 2 gives
+    4·(sqrt(1.5625) − 1) = 1; e = 3, δ = 4 gives 16·(1.25 − 1) = 4 (3-4-5 triangles: the roots are exact)."""
+    p = np.array([0.75, 1.5, -3.0])
+    out = [float(lossport.pseudo_huber(p[i : i + 1], np.zeros(1), delta=d)) for i, d in enumerate((1.0, 2.0, 4.0))]
+    assert out == [0.25, 1.0, 4.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("e", [1e-30, 1e-8, 1e-3, 0.5, 1.0, 30.0, 1e8, 1e30])
+def test_pseudo_huber_accurate_over_the_range(dtype: type, e: float) -> None:
+    """Within 4 ulps of the exact value: ½e² for tiny e (the cancelling form gives 0 there), δ|e| − δ² far out
+    (and no overflow from e² at 1e30 in float32)."""
+    mpmath.mp.dps = 50
+    x = dtype(e)
+    exact = float(mpmath.mpf(float(x)) ** 2 / (mpmath.sqrt(1 + mpmath.mpf(float(x)) ** 2) + 1))
+    got = lossport.pseudo_huber(np.array([x]), np.zeros(1, dtype=dtype), reduction="none")[0]
+    assert np.isfinite(got)
+    assert abs(float(got) - exact) <= 4 * float(np.spacing(dtype(exact))), (got, exact)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    e=hnp.arrays(np.float64, 6, elements=st.floats(-1e6, 1e6)),
+    delta=st.floats(1e-3, 1e3),
+)
+def test_pseudo_huber_properties(e: np.ndarray, delta: float) -> None:
+    """Non-negative; zero exactly at a perfect prediction; symmetric in the error; below both ½e² and δ|e|;
+    non-decreasing in |e|."""
+    zeros = np.zeros_like(e)
+    loss = lossport.pseudo_huber(e, zeros, delta=delta, reduction="none")
+    assert np.all(loss >= 0)
+    np.testing.assert_array_equal(lossport.pseudo_huber(zeros, zeros, delta=delta, reduction="none"), 0.0)
+    np.testing.assert_array_equal(lossport.pseudo_huber(-e, zeros, delta=delta, reduction="none"), loss)
+    slack = 1 + 4 * np.finfo(np.float64).eps
+    assert np.all(loss <= 0.5 * e * e * slack)
+    assert np.all(loss <= delta * np.abs(e) * slack)
+    order = np.argsort(np.abs(e))
+    assert np.all(np.diff(loss[order]) >= 0)
