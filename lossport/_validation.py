@@ -25,6 +25,7 @@ __all__ = [
     "check_positive",
     "check_same_shape",
     "check_shape",
+    "class_index_inputs",
     "compute_dtype",
     "elementwise_inputs",
     "value_checks",
@@ -325,3 +326,40 @@ def check_positive_values(name: str, x: Array, /, *, xp: Any) -> None:
     """Values ``> 0``; a value check. NaN fails it."""
     if values_checked(x):
         _check_sign(name, x, x > 0, "positive", xp=xp)
+
+def class_index_inputs(
+    name: str,
+    scores: Array,
+    labels: Array,
+    axis: int,
+    ignore_index: int | None,
+    class_weights: Array | None,
+    weights: Array | None,
+    where: Array | None,
+    xp: Any,
+) -> tuple[Any, Array, Array, Any, Array | None]:
+    """The entry of the integer-label losses: returns ``xp, scores, labels, out_dtype, keep``.
+
+    ``scores`` come back with the class axis last, in the compute dtype; labels equal to ``ignore_index`` are
+    replaced by 0 (any valid index) and ``keep`` is False there (None without ``ignore_index``).
+    """
+    xp = array_namespace(
+        scores, labels, class_weights, weights, where, xp=xp,
+        names=(name, "labels", "class_weights", "weights", "where"),
+    )
+    check_floating(name, scores, xp=xp)
+    check_integer("labels", labels, xp=xp)
+    scores = axis_last(name, scores, axis, xp=xp)
+    check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
+    num_classes = tuple(scores.shape)[-1]
+    if class_weights is not None:
+        check_floating("class_weights", class_weights, xp=xp)
+        check_shape("class_weights", class_weights, (num_classes,), "one weight per class")
+    dtype, out_dtype = compute_dtype(scores, xp=xp)
+    scores = xp.astype(scores, dtype, copy=False)
+    check_labels_in_range("labels", labels, num_classes, ignore_index=ignore_index, xp=xp)
+    keep = None
+    if ignore_index is not None:
+        keep = labels != ignore_index
+        labels = xp.where(keep, labels, xp.zeros_like(labels))  # any valid index; the entry is masked
+    return xp, scores, labels, out_dtype, keep

@@ -28,6 +28,7 @@ from lossport._validation import (
     check_positive,
     check_same_shape,
     check_shape,
+    class_index_inputs,
     compute_dtype,
     elementwise_inputs,
 )
@@ -58,39 +59,6 @@ def _check_smoothing(label_smoothing: float) -> None:
         msg = f"`label_smoothing` must be in [0, 1]; got {label_smoothing!r}"
         raise ValueError(msg)
 
-
-
-def _sparse_inputs(
-    name: str,
-    scores: Array,
-    labels: Array,
-    axis: int,
-    ignore_index: int | None,
-    class_weights: Array | None,
-    weights: Array | None,
-    where: Array | None,
-    xp: Any,
-) -> tuple[Any, Array, Array, Any, Array | None]:
-    """The shared entry of the integer-label losses; returns ``xp, scores, labels, out_dtype, keep``."""
-    xp = array_namespace(
-        scores, labels, class_weights, weights, where, xp=xp,
-        names=(name, "labels", "class_weights", "weights", "where"),
-    )
-    check_floating(name, scores, xp=xp)
-    check_integer("labels", labels, xp=xp)
-    scores = axis_last(name, scores, axis, xp=xp)
-    check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
-    num_classes = tuple(scores.shape)[-1]
-    if class_weights is not None:
-        check_shape("class_weights", class_weights, (num_classes,), "one weight per class")
-    dtype, out_dtype = compute_dtype(scores, xp=xp)
-    scores = xp.astype(scores, dtype, copy=False)
-    check_labels_in_range("labels", labels, num_classes, ignore_index=ignore_index, xp=xp)
-    keep = None
-    if ignore_index is not None:
-        keep = labels != ignore_index
-        labels = xp.where(keep, labels, xp.zeros_like(labels))  # any valid index; the entry is masked
-    return xp, scores, labels, out_dtype, keep
 
 
 def _and(a: Array | None, b: Array | None, /, *, xp: Any) -> Array | None:
@@ -174,7 +142,7 @@ def sparse_softmax_cross_entropy(
     """
     check_reduction(reduction)
     _check_smoothing(label_smoothing)
-    xp, logits, labels, out_dtype, keep = _sparse_inputs(
+    xp, logits, labels, out_dtype, keep = class_index_inputs(
         "logits", logits, labels, axis, ignore_index, class_weights, weights, where, xp
     )
     scale = None
@@ -240,7 +208,7 @@ def nll(
     1.3862943611198906
     """
     check_reduction(reduction)
-    xp, logp, labels, out_dtype, keep = _sparse_inputs(
+    xp, logp, labels, out_dtype, keep = class_index_inputs(
         "log_probabilities", log_probabilities, labels, axis, ignore_index, class_weights, weights, where, xp
     )
     loss = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(labels, axis=-1), axis=-1), axis=-1)
@@ -388,7 +356,7 @@ def categorical_cross_entropy(
         len(labels.shape) == len(probabilities.shape) - 1
     )
     if sparse:
-        xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
+        xp, probabilities, labels, out_dtype, _ = class_index_inputs(
             "probabilities", probabilities, labels, axis, None, None, weights, where, xp
         )
     else:
@@ -703,7 +671,7 @@ def brier_score(
         len(labels.shape) == len(probabilities.shape) - 1
     )
     if sparse:
-        xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
+        xp, probabilities, labels, out_dtype, _ = class_index_inputs(
             "probabilities", probabilities, labels, axis, None, None, weights, where, xp
         )
         check_in_unit_interval("probabilities", probabilities, xp=xp)
@@ -1052,7 +1020,7 @@ def generalized_cross_entropy(
     """
     check_reduction(reduction)
     check_fraction("q", q, open_low=True)
-    xp, probabilities, labels, out_dtype, _ = _sparse_inputs(
+    xp, probabilities, labels, out_dtype, _ = class_index_inputs(
         "probabilities", probabilities, labels, axis, None, None, weights, where, xp
     )
     check_in_unit_interval("probabilities", probabilities, xp=xp)
@@ -1181,7 +1149,7 @@ def sparsemax(
             - labels * (1.0 - labels)
         )
         return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
-    xp, logits, labels, out_dtype, _ = _sparse_inputs(
+    xp, logits, labels, out_dtype, _ = class_index_inputs(
         "logits", logits, labels, axis, None, None, weights, where, xp
     )
     # Shift by the row's maximum (the loss is shift-invariant): the support test then compares small numbers.

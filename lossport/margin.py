@@ -14,11 +14,10 @@ from lossport._validation import (
     check_finite,
     check_floating,
     check_integer,
-    check_labels_in_range,
     check_positive,
     check_same_shape,
-    check_shape,
     check_sign_labels,
+    class_index_inputs,
     compute_dtype,
     elementwise_inputs,
     values_checked,
@@ -95,37 +94,6 @@ def hinge(
 
 
 # -- shared entries of the class-axis losses -------------------------------------------------------------------
-
-
-
-
-def _class_inputs(
-    name: str,
-    scores: Array,
-    labels: Array,
-    axis: int,
-    class_weights: Array | None,
-    weights: Array | None,
-    where: Array | None,
-    xp: Any,
-) -> tuple[Any, Array, Array, Any]:
-    """The entry of the integer-label losses: ``xp``, scores (class axis last, compute dtype), labels, out dtype."""
-    xp = array_namespace(
-        scores, labels, class_weights, weights, where, xp=xp,
-        names=(name, "labels", "class_weights", "weights", "where"),
-    )
-    check_floating(name, scores, xp=xp)
-    check_integer("labels", labels, xp=xp)
-    scores = axis_last(name, scores, axis, xp=xp)
-    check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
-    num_classes = tuple(scores.shape)[-1]
-    if class_weights is not None:
-        check_floating("class_weights", class_weights, xp=xp)
-        check_shape("class_weights", class_weights, (num_classes,), "one weight per class")
-    dtype, out_dtype = compute_dtype(scores, xp=xp)
-    scores = xp.astype(scores, dtype, copy=False)
-    check_labels_in_range("labels", labels, num_classes, ignore_index=None, xp=xp)
-    return xp, scores, labels, out_dtype
 
 
 def _is_class(labels: Array, num_classes: int, ref: Array, /, *, xp: Any) -> Array:
@@ -485,7 +453,7 @@ def multiclass_hinge(
     check_reduction(reduction)
     if null_score is not None:
         check_finite("null_score", null_score)
-    xp, scores, labels, out_dtype = _class_inputs("scores", scores, labels, axis, None, weights, where, xp)
+    xp, scores, labels, out_dtype, _ = class_index_inputs("scores", scores, labels, axis, None, None, weights, where, xp)
     is_true = _is_class(labels, tuple(scores.shape)[-1], scores, xp=xp)
     rival = xp.max(xp.where(is_true, xp.full_like(scores, -math.inf), scores), axis=-1)
     if null_score is not None:
@@ -568,8 +536,8 @@ def multi_margin(
         msg = f"`p` must be 1 or 2; got {p!r}"
         raise ValueError(msg)
     check_positive("margin", margin, allow_zero=True)
-    xp, scores, labels, out_dtype = _class_inputs(
-        "scores", scores, labels, axis, class_weights, weights, where, xp
+    xp, scores, labels, out_dtype, _ = class_index_inputs(
+        "scores", scores, labels, axis, None, class_weights, weights, where, xp
     )
     num_classes = tuple(scores.shape)[-1]
     is_true = _is_class(labels, num_classes, scores, xp=xp)
@@ -640,6 +608,6 @@ def multiclass_perceptron(
     array([1., 0.])
     """
     check_reduction(reduction)
-    xp, scores, labels, out_dtype = _class_inputs("scores", scores, labels, axis, None, weights, where, xp)
+    xp, scores, labels, out_dtype, _ = class_index_inputs("scores", scores, labels, axis, None, None, weights, where, xp)
     loss = xp.max(scores, axis=-1) - xp.squeeze(_picked(scores, labels, xp=xp), axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
