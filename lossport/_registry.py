@@ -188,6 +188,19 @@ CATALOG: dict[str, LossRecord] = _records(
     LossRecord("dice", "segmentation", anchors=("keras.Dice", "optax.dice_loss")),
     LossRecord("tversky", "segmentation", anchors=("keras.Tversky", "optax.dice_loss(alpha, beta)")),
     LossRecord("generalized_dice", "segmentation", anchors=("optax.multiclass_generalized_dice_loss",)),
+    # Catalog II: pending until each is built (issue 11; linear_cross_entropy has issue 9). The anchors are those
+    # CATALOG.md names; they are wired when the loss lands.
+    LossRecord("info_nce", "embedding"),
+    LossRecord("supervised_contrastive", "embedding"),
+    LossRecord("sigmoid_contrastive", "embedding"),
+    LossRecord("arcface", "classification"),
+    LossRecord("cosface", "classification"),
+    LossRecord("lovasz_hinge", "segmentation"),
+    LossRecord("lovasz_softmax", "segmentation"),
+    LossRecord("focal_tversky", "segmentation"),
+    LossRecord("wing", "regression"),
+    LossRecord("linear_cross_entropy", "classification"),
+    LossRecord("chamfer_distance", "regression"),
 )
 
 
