@@ -2,7 +2,7 @@
 
 Tests are parametrized from these records, ``lossport parity`` runs them, and docs/losses.md (the support table) is
 generated from them. Each record names the native anchors the loss must reproduce (their implementations live in
-``lossport.backends.anchors``, keyed by the same ids) and, where a mode cannot run, why.
+``lossport.backends.parity.anchors``, keyed by the same ids) and, where a mode cannot run, why.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """lossport against the native implementations it must reproduce (its anchors), and the conventions where they differ.
 
-``test_anchor`` runs every (loss, anchor) pair of the registry through ``lossport.backends.anchors.run_anchor``: the
+``test_anchor`` runs every (loss, anchor) pair of the registry through ``lossport.backends.parity.anchors.run_anchor``: the
 native function on every parity case it can express, float32 and float64, against lossport on NumPy in the same
 dtype with the anchor's overrides (docs/conventions.md has the translations). The other tests pin, with numbers,
 each documented difference that no lossport knob reproduces. Each says where its numbers come from:
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lossport.backends import anchors
-from lossport.backends.anchors import ANCHORS, compare_case, run_anchor
-from lossport.backends.cases import cases_for
+from lossport.backends.parity import anchors
+from lossport.backends.parity.anchors import ANCHORS, compare_case, run_anchor
+from lossport.backends.parity.cases import cases_for
 from support import framework, value
 
 import lossport

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from lossport.backends.cases import CASES
+from lossport.backends.parity.cases import CASES
 
 import lossport
 from lossport._registry import FAMILIES, LOSSES

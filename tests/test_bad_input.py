@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 from lossport.backends import parity
-from lossport.backends.cases import cases_for
+from lossport.backends.parity.cases import cases_for
 from support import BACKENDS, backend_params, device_for
 
 import lossport

@@ -31,7 +31,7 @@ def test_parity_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_parity_exits_1_on_a_disagreement(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """A comparison that fails (here: every comparison reported as 2 tolerances off) makes the exit status 1."""
-    monkeypatch.setattr(parity, "compare", lambda actual, expected, dtype: 2.0)
+    monkeypatch.setattr(parity.runner, "compare", lambda actual, expected, dtype: 2.0)
     assert main(["parity", "--backends", "numpy", "--no-anchors", "--jobs", "1"]) == 1
     assert "FAIL" in capsys.readouterr().out
 

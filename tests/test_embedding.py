@@ -4,7 +4,7 @@ edge cases (zero vectors, samples without positives or negatives, padded lists),
 Where each number comes from: "by hand" values are derived in the docstring or comment beside them; "ANCHORS.md
 Tn" is /work/shared/research/ANCHORS.md's trap n; "measured" numbers were measured with torch 2.13, Keras 3.15
 (TF backend) and optax 0.2.8 on CPU, and are re-measured here wherever the framework is installed. The parity of
-every case with the native anchors is tests/test_anchors.py's business (backends/anchors_embedding.py).
+every case with the native anchors is tests/test_anchors.py's business (backends/parity/anchors/embedding.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Where each number comes from: "by hand" values are derived in the comment beside them; "ANCHORS.md Tn" is
 /work/shared/research/ANCHORS.md's trap n; "measured" numbers were measured with torch 2.13, Keras 3.15 (TF
 backend), optax 0.2.8 and scikit-learn 1.9 on CPU, and are re-measured here wherever the framework is installed.
-The parity of every case with the native anchors is tests/test_anchors.py's business (backends/anchors_margin.py).
+The parity of every case with the native anchors is tests/test_anchors.py's business (backends/parity/anchors/margin.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Values are compared with the same loss on NumPy float64, on the same inputs rounded to the dtype under test
 (``parity.reference``). Gradients are compared with JAX float64 autodiff of the same loss, which is itself
 cross-checked against central finite differences of the NumPy float64 loss. Cases keep away from the losses'
-kinks (backends/cases.py), where frameworks legitimately pick different subgradients.
+kinks (backends/parity/cases/), where frameworks legitimately pick different subgradients.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from lossport.backends import parity
-from lossport.backends.cases import Case, cases_for
+from lossport.backends.parity.cases import Case, cases_for
 from support import BACKENDS, backend_dtype_params, device_for
 
 import lossport
@@ -188,8 +188,8 @@ def _grad(case: Case, backend: str, dtype: str, *, compiled: bool = False) -> np
 
 def _reference_grad(case: Case, dtype: str) -> np.ndarray:
     """JAX float64 autodiff on the inputs rounded to ``dtype`` (or finite differences without JAX)."""
-    rounded = Case(case.loss, case.name, tuple(parity._rounded(a, dtype) for a in case.args),
-                   {k: parity._rounded(v, dtype) for k, v in case.kwargs.items()}, case.grad)
+    rounded = Case(case.loss, case.name, tuple(parity.runner._rounded(a, dtype) for a in case.args),
+                   {k: parity.runner._rounded(v, dtype) for k, v in case.kwargs.items()}, case.grad)
     if "jax" in BACKENDS:
         return _grad(rounded, "jax", "float64")
     return _finite_difference(rounded)

@@ -5,7 +5,7 @@ the probabilities of every path of classes that collapses to the labels (all C^T
 §5.15" is /work/shared/research/ANCHORS.md's trap 15 (T19); "measured" numbers were measured with torch 2.13,
 TensorFlow 2.21, Keras 3.15 (TF backend) and optax 0.2.8 on CPU, and are re-measured here wherever the framework is
 installed. The parity of every case with the native anchors is tests/test_anchors.py's business
-(backends/anchors_sequence.py).
+(backends/parity/anchors/sequence.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Parity cases for the regression losses of lossport/regression.py added after the seed (the first five live in
-backends/cases.py).
+"""Parity cases for the regression losses (lossport/regression.py).
 
-At most three cases per loss, small data (at most 6 × 5); the first is a plain call (torch.compile runs it). Every
+The first five losses share ``_regression`` (five cases each: mean, none, weighted, masked sum, rank 1). The others
+have at most three cases per loss, small data (at most 6 × 5); the first is a plain call (torch.compile runs it). Every
 case keeps off its loss's kinks: ``|p − t|`` away from ``beta`` (smooth L1) and from 0 (the L1-like losses),
 variances away from their floor ``eps``. Extreme cases (zero vectors) are compared by value only.
 """
@@ -9,9 +9,10 @@ variances away from their floor ``eps``. Extreme cases (zero vectors) are compar
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from lossport.backends.cases import Case, _away
+from lossport.backends.parity.cases._base import Case, _away
 
 __all__ = ["FACTORIES"]
 
@@ -153,7 +154,44 @@ def _cosine(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _regression(loss: str, rng: np.random.Generator) -> list[Case]:
+    p = rng.normal(size=(4, 5))
+    t = rng.normal(size=(4, 5))
+    kinks: tuple[float, ...] = ()
+    kwargs: dict[str, Any] = {}
+    if loss == "mean_absolute_error":
+        kinks = (0.0,)
+    if loss == "huber":
+        kinks, kwargs = (-1.5, 1.5), {"delta": 1.5}
+    if loss == "pseudo_huber":
+        kwargs = {"delta": 0.5}
+    if loss == "mean_squared_logarithmic_error":
+        p, t = rng.uniform(-0.5, 3.0, size=(4, 5)), rng.uniform(0.0, 3.0, size=(4, 5))
+    else:
+        p = t + _away(p - t, kinks) if kinks else p
+    w = rng.uniform(0.1, 2.0, size=(4, 5))
+    mask = rng.uniform(size=(4, 1)) > 0.3
+    mask[0] = True
+    out = [
+        Case(loss, "mean", (p, t), dict(kwargs)),
+        Case(loss, "none", (p, t), {**kwargs, "reduction": "none"}),
+        Case(loss, "weighted", (p, t), {**kwargs, "weights": w}),
+        Case(loss, "masked-sum", (p, t), {**kwargs, "where": mask, "reduction": "sum"}),
+        Case(loss, "rank1", (p[0], t[0]), dict(kwargs)),
+    ]
+    if loss == "huber":
+        out.append(Case(loss, "delta-default", (p, t), {}, grad=None))
+    if loss == "mean_squared_logarithmic_error":
+        out.append(Case(loss, "clip_min", (p - 0.8, t), {"clip_min": 1e-7}, grad=None))
+    return out
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "mean_squared_error": lambda rng: _regression("mean_squared_error", rng),
+    "mean_absolute_error": lambda rng: _regression("mean_absolute_error", rng),
+    "mean_squared_logarithmic_error": lambda rng: _regression("mean_squared_logarithmic_error", rng),
+    "huber": lambda rng: _regression("huber", rng),
+    "pseudo_huber": lambda rng: _regression("pseudo_huber", rng),
     "root_mean_squared_error": _rmse,
     "mean_absolute_percentage_error": _mape,
     "smooth_l1": _smooth_l1,

@@ -1,5 +1,5 @@
-"""Native anchors of the regression losses added to lossport/regression.py after the seed; docs/_conventions_regression.md
-is their table, tests/test_regression.py pins the differences with numbers.
+"""Native anchors of the regression losses (lossport/regression.py); docs/conventions.md is their table,
+tests/test_regression.py pins the differences with numbers.
 
 scikit-learn only averages, over flattened inputs (a 2-D input is multi-output there, and its RMSE and Tweedie
 deviance treat it differently): sums, and per-element values where ``multioutput="raw_values"`` does not give them,
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from lossport.backends.anchors import (
+from lossport.backends.parity.anchors._base import (
     KERAS_EPS,
     UNREDUCED,
     Anchor,
@@ -24,12 +24,15 @@ from lossport.backends.anchors import (
     _optax,
     _reduction,
     _sample_weights,
+    _sklearn_elementwise,
     _sklearn_metrics,
     _tf,
+    _tf_v1,
     _torch,
+    _torch_elementwise,
     _weighted,
 )
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases import Case
 
 __all__ = ["TABLE"]
 
@@ -196,7 +199,86 @@ def _torch_cosine_similarity(case: Case, dtype: str) -> Any:
 
 SKLEARN_MAPE_EPS = {"eps": float(np.finfo(np.float64).eps)}  # scikit-learn's, whatever the input dtype
 
+# ---------------------------------------------------------------------------------------------------------------
+# Regression
+
+
+def _torch_mse(case: Case, dtype: str) -> Any:
+    return _torch_elementwise("mse_loss", case, dtype)
+
+
+def _keras_mse(case: Case, dtype: str) -> Any:
+    return _keras_elementwise("MeanSquaredError", case, dtype)
+
+
+def _optax_squared_error(case: Case, dtype: str) -> Any:
+    p, t = _args(case, dtype)
+    return _optax().losses.squared_error(p, t)
+
+
+def _sklearn_mse(case: Case, dtype: str) -> Any:
+    return _sklearn_elementwise("mean_squared_error", case, dtype)
+
+
+def _torch_l1(case: Case, dtype: str) -> Any:
+    return _torch_elementwise("l1_loss", case, dtype)
+
+
+def _keras_mae(case: Case, dtype: str) -> Any:
+    return _keras_elementwise("MeanAbsoluteError", case, dtype)
+
+
+def _sklearn_mae(case: Case, dtype: str) -> Any:
+    return _sklearn_elementwise("mean_absolute_error", case, dtype)
+
+
+def _keras_msle(case: Case, dtype: str) -> Any:
+    return _keras_elementwise("MeanSquaredLogarithmicError", case, dtype)  # clips both at 1e-7
+
+
+def _sklearn_msle(case: Case, dtype: str) -> Any:
+    if case.kwargs.get("clip_min") is not None:
+        return None  # scikit-learn raises on values <= -1 instead of clipping
+    return _sklearn_elementwise("mean_squared_log_error", case, dtype)
+
+
+def _delta(case: Case) -> float:
+    return float(case.kwargs.get("delta", 1.0))
+
+
+def _torch_huber(case: Case, dtype: str) -> Any:
+    return _torch_elementwise("huber_loss", case, dtype, weighted_mean=False, delta=_delta(case))
+
+
+def _keras_huber(case: Case, dtype: str) -> Any:
+    return _keras_elementwise("Huber", case, dtype, delta=_delta(case))
+
+
+def _optax_huber(case: Case, dtype: str) -> Any:
+    p, t = _args(case, dtype)
+    return _optax().losses.huber_loss(p, t, delta=_delta(case))
+
+
+def _tf_v1_huber(case: Case, dtype: str) -> Any:
+    p, t = _args(case, dtype)
+    return _tf_v1("huber_loss", t, p, case, dtype, delta=_delta(case))
+
+
 TABLE: tuple[Anchor, ...] = (
+    Anchor("torch.mse_loss", "torch", "mean_squared_error", _torch_mse),
+    Anchor("keras.MeanSquaredError", "keras", "mean_squared_error", _keras_mse),
+    Anchor("optax.squared_error", "optax", "mean_squared_error", _optax_squared_error, UNREDUCED),
+    Anchor("sklearn.mean_squared_error", "sklearn", "mean_squared_error", _sklearn_mse),
+    Anchor("torch.l1_loss", "torch", "mean_absolute_error", _torch_l1),
+    Anchor("keras.MeanAbsoluteError", "keras", "mean_absolute_error", _keras_mae),
+    Anchor("sklearn.mean_absolute_error", "sklearn", "mean_absolute_error", _sklearn_mae),
+    Anchor("keras.MeanSquaredLogarithmicError", "keras", "mean_squared_logarithmic_error", _keras_msle,
+           {"clip_min": 1e-7}),
+    Anchor("sklearn.mean_squared_log_error", "sklearn", "mean_squared_logarithmic_error", _sklearn_msle),
+    Anchor("torch.huber_loss", "torch", "huber", _torch_huber),
+    Anchor("keras.Huber", "keras", "huber", _keras_huber),
+    Anchor("optax.huber_loss", "optax", "huber", _optax_huber, UNREDUCED),
+    Anchor("tensorflow.v1.huber_loss", "tensorflow", "huber", _tf_v1_huber, dtypes=("float32",)),
     Anchor("sklearn.root_mean_squared_error", "sklearn", "root_mean_squared_error", _sklearn_rmse),
     Anchor("keras.MeanAbsolutePercentageError", "keras", "mean_absolute_percentage_error", _keras_mape,
            KERAS_EPS),

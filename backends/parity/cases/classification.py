@@ -1,6 +1,7 @@
-"""Parity cases of the focal, poly-1, Brier, generalized, multi-label soft-margin, sparsemax and ordinal losses.
+"""Parity cases of the classification losses (lossport/classification.py).
 
-At most three cases per loss: the first a plain call (torch.compile runs it), the others the knobs and the
+The cross-entropies (binary and softmax, on probabilities and logits, and nll) come first; then at most three
+cases per loss: the first a plain call (torch.compile runs it), the others the knobs and the
 saturated inputs (``extreme``: logits of ±1e4, probabilities of exactly 0 and 1; compared by value only). Data keep
 away from the losses' kinks: sparsemax's support changes (``z_j = τ``, ``|x| = 1`` in its binary form).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from lossport.backends.cases import Case, _away
+from lossport.backends.parity.cases._base import Case, _away
 
 __all__ = ["FACTORIES"]
 
@@ -151,7 +152,126 @@ def _ordinal(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _bce(rng: np.random.Generator) -> list[Case]:
+    p = rng.uniform(0.02, 0.98, size=(5, 4))
+    y = (rng.uniform(size=(5, 4)) > 0.5).astype(np.float64)
+    soft = rng.uniform(size=(5, 4))
+    p_ext = np.array([0.0, 1.0, 0.0, 1.0, 1e-12, 1 - 1e-12])
+    y_ext = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+    return [
+        Case("binary_cross_entropy", "mean", (p, y)),
+        Case("binary_cross_entropy", "soft-none", (p, soft), {"reduction": "none"}),
+        Case("binary_cross_entropy", "eps", (p, y), {"eps": 1e-7}),
+        Case("binary_cross_entropy", "saturated", (p_ext, y_ext), {"reduction": "none"},
+             grad=None, extreme=True),
+    ]
+
+
+def _bce_logits(rng: np.random.Generator) -> list[Case]:
+    x = rng.normal(scale=3.0, size=(5, 4))
+    y = (rng.uniform(size=(5, 4)) > 0.5).astype(np.float64)
+    x_ext = np.array([1e4, -1e4, 1e4, -1e4, 30.0, -30.0, 0.0])
+    y_ext = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    loss = "binary_cross_entropy_with_logits"
+    return [
+        Case(loss, "mean", (x, y)),
+        Case(loss, "soft-none", (x, rng.uniform(size=(5, 4))), {"reduction": "none"}),
+        Case(loss, "pos_weight", (x, y), {"pos_weight": 0.5, "reduction": "none"}),
+        Case(loss, "pos_weight-per-class", (x, y), {"pos_weight": rng.uniform(0.5, 3.0, size=(4,))}),
+        Case(loss, "label_smoothing", (x, y), {"label_smoothing": 0.2}),
+        Case(loss, "extreme", (x_ext, y_ext), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _logits(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.normal(scale=2.0, size=shape)
+
+
+def _softmax_ce(rng: np.random.Generator) -> list[Case]:
+    z = _logits(rng, (6, 5))
+    q = rng.dirichlet(np.ones(5), size=6)
+    masked = z.copy()
+    masked[:, 1] = -np.inf
+    q_masked = q.copy()
+    q_masked[:, 1] = 0.0
+    q_masked /= q_masked.sum(-1, keepdims=True)
+    z_ext = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]])
+    loss = "softmax_cross_entropy"
+    return [
+        Case(loss, "mean", (z, q)),
+        Case(loss, "none", (z, q), {"reduction": "none"}),
+        Case(loss, "label_smoothing", (z, q), {"label_smoothing": 0.1}),
+        Case(loss, "axis0", (z.T.copy(), q.T.copy()), {"axis": 0}),
+        Case(loss, "masked-inf", (masked, q_masked), {"reduction": "none"}, grad=None, extreme=True),
+        Case(loss, "extreme", (z_ext, np.eye(3)[[0, 0]]), {"reduction": "none"}, grad=None, extreme=True),
+        Case(loss, "seed", (np.array([[1.0, -3.0, 10.0]]), np.array([[0.1, 0.02, 0.88]]))),
+    ]
+
+
+def _sparse_ce(rng: np.random.Generator) -> list[Case]:
+    z = _logits(rng, (8, 5))
+    y = rng.integers(0, 5, size=8)
+    y_ign = y.copy()
+    y_ign[[1, 4]] = -100
+    z3 = _logits(rng, (3, 5, 4))  # torch layout (N, C, T), class axis 1
+    y3 = rng.integers(0, 5, size=(3, 4))
+    cw = rng.uniform(0.2, 2.0, size=5)
+    z_ext = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [30.0, 0.0, 0.0]])
+    loss = "sparse_softmax_cross_entropy"
+    return [
+        Case(loss, "mean", (z, y)),
+        Case(loss, "none", (z, y), {"reduction": "none"}),
+        Case(loss, "ignore_index", (z, y_ign), {"ignore_index": -100}),
+        Case(loss, "class_weights", (z, y), {"class_weights": cw}),
+        Case(loss, "label_smoothing", (z, y), {"label_smoothing": 0.2}),
+        Case(loss, "weights+smoothing+ignore", (z, y_ign),
+             {"class_weights": cw, "label_smoothing": 0.2, "ignore_index": -100}),
+        Case(loss, "axis1", (z3, y3), {"axis": 1}),
+        Case(loss, "extreme", (z_ext, np.array([1, 0, 0])), {"reduction": "none"},
+             grad=None, extreme=True),
+    ]
+
+
+def _cce(rng: np.random.Generator) -> list[Case]:
+    z = _logits(rng, (6, 4))
+    p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    y = rng.integers(0, 4, size=6)
+    onehot = np.eye(4)[y]
+    p_ext = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    loss = "categorical_cross_entropy"
+    return [
+        Case(loss, "onehot", (p, onehot)),
+        Case(loss, "int-labels", (p, y)),
+        Case(loss, "soft-none", (p, rng.dirichlet(np.ones(4), size=6)), {"reduction": "none"}),
+        Case(loss, "eps", (p, onehot), {"eps": 1e-7}),
+        Case(loss, "seed", (np.array([[0.15, 0.75, 0.1], [0.75, 0.15, 0.1]]),
+                            np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]))),
+        Case(loss, "saturated", (p_ext, np.eye(3)[[1, 1]]), {"reduction": "none"},
+             grad=None, extreme=True),
+    ]
+
+
+def _nll(rng: np.random.Generator) -> list[Case]:
+    z = _logits(rng, (7, 4))
+    logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+    y = rng.integers(0, 4, size=7)
+    y_ign = y.copy()
+    y_ign[2] = -100
+    return [
+        Case("nll", "mean", (logp, y)),
+        Case("nll", "ignore+class_weights", (logp, y_ign),
+             {"ignore_index": -100, "class_weights": rng.uniform(0.5, 2.0, size=4)}),
+        Case("nll", "none", (logp, y), {"reduction": "none"}),
+    ]
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "binary_cross_entropy": _bce,
+    "binary_cross_entropy_with_logits": _bce_logits,
+    "softmax_cross_entropy": _softmax_ce,
+    "sparse_softmax_cross_entropy": _sparse_ce,
+    "categorical_cross_entropy": _cce,
+    "nll": _nll,
     "sigmoid_focal": _sigmoid_focal,
     "brier_score": _brier,
     "multilabel_soft_margin": _multilabel_soft_margin,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases._base import Case
 
 __all__ = ["FACTORIES"]
 

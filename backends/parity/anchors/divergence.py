@@ -1,4 +1,4 @@
-"""Native anchors of the divergences and the overlap losses; docs/_conventions_divergence.md is their table.
+"""Native anchors of the divergences and the overlap losses; docs/conventions.md is their table.
 
 KL: torch's ``kl_div`` takes ``(log q, p)`` and returns elementwise terms (its ``"batchmean"`` is lossport's
 ``"mean"`` on 2-D inputs, so the anchor flattens the leading axes); optax returns per-sample values (its ``axis``
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from lossport.backends.anchors import (
+from lossport.backends.parity.anchors._base import (
     UNREDUCED,
     Anchor,
     _args,
@@ -31,7 +31,7 @@ from lossport.backends.anchors import (
     _torch,
     _weighted,
 )
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases import Case
 
 __all__ = ["TABLE"]
 

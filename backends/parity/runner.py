@@ -1,4 +1,4 @@
-"""The parity harness: run a case on any backend, compare with NumPy float64, and with the native anchors.
+"""The parity runner: run a case on any backend, compare with NumPy float64, and with the native anchors.
 
 Shared by ``lossport parity`` and the test suite, so that both check the same cases with the same tolerances.
 """
@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-from lossport.backends.cases import Case, cases_for
+from lossport.backends.parity.cases import Case, cases_for
 
 __all__ = [
     "BACKENDS",
@@ -25,12 +25,14 @@ __all__ = [
     "bind",
     "compare",
     "convert",
+    "default_device",
     "dtypes_of",
     "import_backend",
     "reference",
     "relative_error",
     "run_case",
     "run_parity",
+    "to_numpy",
     "tolerance",
 ]
 
@@ -312,7 +314,7 @@ def _loss_rows(loss: str, backends: Sequence[str], anchors: bool) -> list[Row]:
     cases = cases_for(loss)
     rows = [_backend_rows(loss, cases, b) for b in backends]
     if anchors:
-        from lossport.backends import anchors as anchor_table
+        from lossport.backends.parity import anchors as anchor_table
 
         for anchor_id in LOSSES[loss].anchors:
             row = anchor_table.run_anchor(anchor_id, loss, cases)

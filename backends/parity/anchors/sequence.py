@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from lossport.backends.anchors import (
+from lossport.backends.parity.anchors._base import (
     UNREDUCED,
     Anchor,
     _args,
@@ -32,7 +32,7 @@ from lossport.backends.anchors import (
     _tf,
     _torch,
 )
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases import Case
 
 __all__ = ["TABLE"]
 

@@ -1,6 +1,6 @@
 """Native anchors of the embedding, metric-learning and ranking losses (lossport/embedding.py).
 
-docs/_conventions_embedding.md is their table. torch's pair and triplet losses take ``(N, D)`` inputs with the
+docs/conventions.md is their table. torch's pair and triplet losses take ``(N, D)`` inputs with the
 feature on the last dim and have no per-sample weights (weighted cases are declined). optax's ``ntxent`` returns
 only the mean over positive pairs; its ``triplet_margin_loss`` adds ``eps`` to the sum of squares (lossport's
 ``eps_in="sum"``) and lacks the absolute value for odd degrees (ANCHORS.md T16), so it runs at ``p = 2`` only. Keras's
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from lossport.backends.anchors import (
+from lossport.backends.parity.anchors._base import (
     UNREDUCED,
     Anchor,
     _args,
@@ -23,7 +23,7 @@ from lossport.backends.anchors import (
     _torch,
     _weighted,
 )
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases import Case
 
 __all__ = ["TABLE"]
 

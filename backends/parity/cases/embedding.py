@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from lossport.backends.cases import Case, _away
+from lossport.backends.parity.cases._base import Case, _away
 
 __all__ = ["FACTORIES"]
 

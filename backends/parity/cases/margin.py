@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from lossport.backends.cases import Case, _away
+from lossport.backends.parity.cases._base import Case, _away
 
 __all__ = ["FACTORIES"]
 
@@ -154,7 +154,19 @@ def _multiclass_perceptron(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _hinge(rng: np.random.Generator) -> list[Case]:
+    y = rng.choice([-1.0, 1.0], size=(6, 3))
+    margin = _away(rng.normal(1.0, 1.5, size=(6, 3)), (1.0,))
+    s = margin * y
+    return [
+        Case("hinge", "mean", (s, y)),
+        Case("hinge", "none-int-labels", (s, y.astype(np.int64)), {"reduction": "none"}),
+        Case("hinge", "weighted", (s, y), {"weights": rng.uniform(0.5, 1.5, size=(6, 1))}),
+    ]
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "hinge": _hinge,
     "squared_hinge": _squared_hinge,
     "soft_margin": _soft_margin,
     "perceptron": _perceptron,

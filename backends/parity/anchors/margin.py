@@ -1,4 +1,4 @@
-"""Native anchors of the margin losses (lossport/margin.py); docs/_conventions_margin.md is their table.
+"""Native anchors of the margin losses (lossport/margin.py); docs/conventions.md is their table.
 
 torch's multiclass losses take 1-D or 2-D inputs with the class on dim 1: the anchors move the case's class axis
 last and flatten the batch, then restore its shape for ``reduction="none"``. torch has no per-sample weights on
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from lossport.backends.anchors import (
+from lossport.backends.parity.anchors._base import (
     UNREDUCED,
     Anchor,
     _args,
@@ -21,10 +21,13 @@ from lossport.backends.anchors import (
     _keras_call,
     _optax,
     _reduction,
+    _sample_weights,
+    _sklearn_metrics,
+    _tf_v1,
     _torch,
     _weighted,
 )
-from lossport.backends.cases import Case
+from lossport.backends.parity.cases import Case
 
 __all__ = ["TABLE"]
 
@@ -107,7 +110,40 @@ def _keras_categorical_hinge(case: Case, dtype: str) -> Any:
     return _keras_call("CategoricalHinge", onehot, s, case, dtype, per_element=False)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Hinge (lossport: ±1 labels)
+
+
+def _keras_hinge(case: Case, dtype: str) -> Any:
+    s, y = _args(case, dtype)
+    return _keras_call("Hinge", y, s, case, dtype, per_element=True)  # ±1 labels pass through unconverted
+
+
+def _optax_hinge(case: Case, dtype: str) -> Any:
+    s, y = _args(case, dtype)
+    return _optax().losses.hinge_loss(s, y)
+
+
+def _sklearn_hinge(case: Case, dtype: str) -> Any:
+    if _reduction(case) != "mean":
+        return None  # scikit-learn averages only
+    s, y = _args(case, dtype)
+    weight = _sample_weights(case, s.shape, dtype)
+    return _sklearn_metrics().hinge_loss(y.ravel(), s.ravel(),
+                                         sample_weight=None if weight is None else weight.ravel())
+
+
+def _tf_v1_hinge(case: Case, dtype: str) -> Any:
+    s, y = _args(case, dtype)
+    # TF v1 always maps labels by 2y - 1, so it takes 0/1 labels: (y + 1) / 2 (±1 labels would become -3/+1).
+    return _tf_v1("hinge_loss", ((y + 1) // 2).astype(dtype), s, case, dtype)
+
+
 TABLE: tuple[Anchor, ...] = (
+    Anchor("keras.Hinge", "keras", "hinge", _keras_hinge),
+    Anchor("optax.hinge_loss", "optax", "hinge", _optax_hinge, UNREDUCED),
+    Anchor("sklearn.hinge_loss", "sklearn", "hinge", _sklearn_hinge),
+    Anchor("tensorflow.v1.hinge_loss", "tensorflow", "hinge", _tf_v1_hinge, dtypes=("float32",)),
     Anchor("keras.SquaredHinge", "keras", "squared_hinge", _keras_squared_hinge),
     Anchor("torch.soft_margin_loss", "torch", "soft_margin", _torch_soft_margin),
     Anchor("optax.perceptron_loss", "optax", "perceptron", _optax_perceptron, UNREDUCED),
