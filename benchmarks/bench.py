@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from lossport.backends import parity
 
 import lossport
 
@@ -371,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             if importlib.util.find_spec("lossport.backends.tensorflow") is None:
                 raise ImportError("lossport.backends.tensorflow is not there yet")
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            parity.before_tensorflow()  # triton after TensorFlow segfaults (tensorflow/tensorflow#124205)
             import tensorflow as tf
 
             if args.threads:

@@ -6,6 +6,7 @@ Importing lossport imports no framework.
 """
 
 from lossport import (
+    _checkout,  # noqa: F401  (first: makes lossport.backends importable from a checkout)
     classification,
     divergence,
     embedding,

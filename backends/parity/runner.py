@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import math
 import os
 import sys
@@ -22,6 +23,7 @@ __all__ = [
     "BACKENDS",
     "Row",
     "available_backends",
+    "before_tensorflow",
     "bind",
     "compare",
     "convert",
@@ -36,8 +38,26 @@ __all__ = [
     "tolerance",
 ]
 
-# Import order matters: torch before TensorFlow (the other order has crashed in one process).
+# Import order matters: torch (and triton) before TensorFlow, see `before_tensorflow`.
 BACKENDS: tuple[str, ...] = ("numpy", "array_api_strict", "jax", "torch", "tensorflow")
+
+
+def before_tensorflow() -> None:
+    """Import, where installed, what must be loaded before TensorFlow in one process: torch, then triton.
+
+    TensorFlow ≥ 2.20's wheels load their LLVM with ``RTLD_GLOBAL``; a triton (≥ 3.7) loaded later binds to that
+    ABI-incompatible LLVM and the process dies with a segmentation fault (tensorflow/tensorflow#124205). torch
+    imports triton lazily (``torch.compile``, the first optimizer), so any process that holds TensorFlow and the
+    default CUDA build of torch crashes unless triton came first. Every tool of lossport's that imports TensorFlow
+    (the test suite, ``lossport parity``, the anchors, the benchmarks) calls this first; the README's
+    troubleshooting section tells users to do the same. Once TensorFlow is loaded it is too late: nothing is done.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    for name in ("torch", "triton"):
+        if name not in sys.modules and importlib.util.find_spec(name) is not None:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
 
 
 def import_backend(name: str) -> ModuleType:
@@ -55,9 +75,7 @@ def import_backend(name: str) -> ModuleType:
     if name == "torch":
         return importlib.import_module("torch")
     if name == "tensorflow":
-        if "torch" not in sys.modules:
-            with contextlib.suppress(ImportError):
-                importlib.import_module("torch")
+        before_tensorflow()
         return importlib.import_module("tensorflow")
     msg = f"`backend` must be one of {BACKENDS}; got {name!r}"
     raise ValueError(msg)

@@ -87,8 +87,7 @@ def _torch() -> ModuleType:
 
 
 def _tf() -> ModuleType:
-    if installed("torch"):
-        _torch()  # torch first: the other order has crashed in one process
+    parity.before_tensorflow()  # torch and triton first: the other order crashes the process
     return importlib.import_module("tensorflow")
 
 
