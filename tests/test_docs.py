@@ -17,11 +17,16 @@ def _blocks(lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", README, re.S)
 
 
-def test_ci_runs_the_readme_test_command_verbatim() -> None:
-    test_command = _blocks("bash")[1].strip()
-    assert "pytest" in test_command
-    ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert test_command in ci
+def test_ci_runs_the_readme_commands_verbatim_in_a_new_virtualenv() -> None:
+    """.ci/run makes a virtualenv, activates it, then runs both commands as a new user would, pinning nothing."""
+    main_command, test_command = (b.strip() for b in _blocks("bash")[:2])
+    assert "lossport parity" in main_command and "pytest" in test_command
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
+    venv = next(i for i, line in enumerate(ci) if line.startswith("python3 -m venv "))
+    activate = next(i for i, line in enumerate(ci) if line.startswith("source ") and "/bin/activate" in line)
+    installs = [i for i, line in enumerate(ci) if "pip install" in line]
+    assert venv < activate < ci.index(main_command) < ci.index(test_command)
+    assert installs == [ci.index(main_command), ci.index(test_command)]  # nothing installed or pinned before
 
 
 def test_readme_opens_with_the_two_commands() -> None:
