@@ -4,7 +4,7 @@
 native function on every parity case it can express, float32 and float64, against lossport on NumPy in the same
 dtype with the anchor's overrides (docs/conventions.md has the translations). The other tests pin, with numbers,
 each documented difference that no lossport knob reproduces. Each says where its numbers come from:
-"ANCHORS.md Tn" is /work/shared/research/ANCHORS.md's trap n, reproduced here; "measured" numbers were measured
+"traps.md Tn" is docs/traps.md's trap Tn, reproduced here; "measured" numbers were measured
 with torch 2.13, TensorFlow 2.21, Keras 3.15 (TF backend), optax 0.2.8 and scikit-learn 1.9 on CPU.
 """
 
@@ -83,7 +83,7 @@ def test_anchor(loss: str, anchor_id: str) -> None:
 
 
 def test_bce_saturated_probabilities_torch_clamps_at_100() -> None:
-    """ANCHORS.md T1: y = [1, 0], p = [0, 0]: torch caps each term at 100, so the mean is 50; so does lossport."""
+    """traps.md T1: y = [1, 0], p = [0, 0]: torch caps each term at 100, so the mean is 50; so does lossport."""
     torch = framework("torch")
     p, y = np.array([0.0, 0.0], F32), np.array([1.0, 0.0], F32)
     native = torch.nn.functional.binary_cross_entropy(torch.from_numpy(p), torch.from_numpy(y))
@@ -92,7 +92,7 @@ def test_bce_saturated_probabilities_torch_clamps_at_100() -> None:
 
 
 def test_bce_saturated_probabilities_keras_clips_at_1e7() -> None:
-    """ANCHORS.md T1, T1b: Keras clips to [1e-7, 1 − 1e-7]: 8.05905 for T1, and 16.1181 for p = 1e-9, y = 1
+    """traps.md T1, T1b: Keras clips to [1e-7, 1 − 1e-7]: 8.05905 for T1, and 16.1181 for p = 1e-9, y = 1
     (exact 20.7233): ``eps=1e-7`` reproduces both; lossport's default is exact there."""
     keras = framework("keras")
     p, y = np.array([0.0, 0.0], F32), np.array([1.0, 0.0], F32)
@@ -107,7 +107,7 @@ def test_bce_saturated_probabilities_keras_clips_at_1e7() -> None:
 
 
 def test_bce_saturated_probabilities_sklearn_eps_is_the_dtypes() -> None:
-    """ANCHORS.md T1: scikit-learn clips at finfo(dtype).eps: 18.0218 in float64, 7.97119 for the same values in
+    """traps.md T1: scikit-learn clips at finfo(dtype).eps: 18.0218 in float64, 7.97119 for the same values in
     float32; ``eps=np.finfo(dtype).eps`` (on inputs of that dtype) reproduces each."""
     metrics = framework("sklearn")
     y = np.array([1.0, 0.0])
@@ -136,7 +136,7 @@ def test_tf_v1_log_loss_adds_epsilon() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hinge: label conventions (ANCHORS.md T9: scores [.3, −.5, 2, .8], labels 0/1 = [1, 0, 1, 0])
+# Hinge: label conventions (traps.md T9: scores [.3, −.5, 2, .8], labels 0/1 = [1, 0, 1, 0])
 
 SCORES = np.array([0.3, -0.5, 2.0, 0.8], F32)
 LABELS01 = np.array([1.0, 0.0, 1.0, 0.0], F32)
@@ -151,7 +151,7 @@ def test_hinge_lossport_takes_plus_minus_one_only() -> None:
 
 
 def test_hinge_keras_and_sklearn_convert_01_labels() -> None:
-    """ANCHORS.md T9: Keras and scikit-learn map 0/1 labels to ±1 themselves: 0.75 on either encoding."""
+    """traps.md T9: Keras and scikit-learn map 0/1 labels to ±1 themselves: 0.75 on either encoding."""
     keras = framework("keras")
     assert float(keras.losses.Hinge()(LABELS01, SCORES)) == pytest.approx(0.75, rel=1e-6)
     assert float(keras.losses.Hinge()(LABELS_PM, SCORES)) == pytest.approx(0.75, rel=1e-6)
@@ -160,14 +160,14 @@ def test_hinge_keras_and_sklearn_convert_01_labels() -> None:
 
 
 def test_hinge_optax_does_not_convert_01_labels() -> None:
-    """ANCHORS.md T9: optax's ``hinge_loss`` takes the labels as given: 0/1 labels give 0.675, not 0.75."""
+    """traps.md T9: optax's ``hinge_loss`` takes the labels as given: 0/1 labels give 0.675, not 0.75."""
     optax = framework("optax")
     assert float(optax.losses.hinge_loss(SCORES, LABELS01).mean()) == pytest.approx(0.675, rel=1e-6)
     assert float(optax.losses.hinge_loss(SCORES, LABELS_PM).mean()) == pytest.approx(0.75, rel=1e-6)
 
 
 def test_hinge_tf_v1_always_converts() -> None:
-    """ANCHORS.md T9: ``tf.compat.v1.losses.hinge_loss`` always maps ``2y − 1``: 0/1 labels give 0.75, but ±1 labels
+    """traps.md T9: ``tf.compat.v1.losses.hinge_loss`` always maps ``2y − 1``: 0/1 labels give 0.75, but ±1 labels
     become −3/+1 and give 1.025. The anchor passes ``(y + 1) / 2``."""
     tf = framework("tensorflow")
     assert value(tf.compat.v1.losses.hinge_loss(LABELS01, SCORES)) == pytest.approx(0.75, rel=1e-6)
@@ -177,7 +177,7 @@ def test_hinge_tf_v1_always_converts() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Infinite logits: lossport is exact, the natives give NaN (ANCHORS.md T21b, pytorch/pytorch#135359)
+# Infinite logits: lossport is exact, the natives give NaN (traps.md T21b, pytorch/pytorch#135359)
 
 X_INF = np.array([-np.inf, -np.inf, np.inf, np.inf])
 Y_INF = np.array([0.0, 1.0, 1.0, 0.0])
@@ -191,7 +191,7 @@ def test_bce_with_logits_lossport_exact_at_infinite_logits() -> None:
 
 def test_bce_with_logits_torch_nan_at_infinite_logits() -> None:
     """Measured: torch gives NaN at −inf for either label, and at +inf with y = 1 (exact 0); inf only at +inf, y = 0.
-    ANCHORS.md T21b reports the −inf case only."""
+    traps.md T21b reports the −inf case only."""
     torch = framework("torch")
     native = value(torch.nn.functional.binary_cross_entropy_with_logits(
         torch.from_numpy(X_INF), torch.from_numpy(Y_INF), reduction="none"))
@@ -215,7 +215,7 @@ def test_bce_with_logits_optax_nan_at_infinite_logits() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Masked (−inf) logits under soft labels (ANCHORS.md T29: logits [2, −inf, 0.5], label one-hot on class 0)
+# Masked (−inf) logits under soft labels (traps.md T29: logits [2, −inf, 0.5], label one-hot on class 0)
 
 Z_MASKED = np.array([[2.0, -np.inf, 0.5]])
 Q_MASKED = np.array([[1.0, 0.0, 0.0]])
@@ -245,7 +245,7 @@ def _soft_ce_natives() -> dict[str, object]:
 
 
 def test_soft_label_ce_at_masked_logits() -> None:
-    """ANCHORS.md T29: lossport gives the exact 0.201413 (a zero label times a −inf logit counts 0), as optax's
+    """traps.md T29: lossport gives the exact 0.201413 (a zero label times a −inf logit counts 0), as optax's
     ``safe_softmax_cross_entropy`` and torch's index-target ``cross_entropy`` do; TF, Keras, optax's plain
     ``softmax_cross_entropy`` and torch's probability-target ``cross_entropy`` give NaN (``0 · −inf``)."""
     np.testing.assert_allclose(lossport.softmax_cross_entropy(Z_MASKED, Q_MASKED, reduction="none"),
@@ -260,7 +260,7 @@ def test_soft_label_ce_at_masked_logits() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Weighted means: four conventions (ANCHORS.md T5, T6)
+# Weighted means: four conventions (traps.md T5, T6)
 
 Z_W = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.2, 3.1], [0.3, 0.1, 0.2]])
 Y_W = np.array([0, 2, 2, 1])
@@ -268,7 +268,7 @@ CLASS_W = np.array([1.0, 2.0, 0.25])
 
 
 def test_class_weights_torch_divides_by_picked_weights() -> None:
-    """ANCHORS.md T5 (with our own inputs; T5's 1.28191/2.40358 inputs are not recorded): torch's
+    """traps.md T5 (with our own inputs; T5's 1.28191/2.40358 inputs are not recorded): torch's
     ``cross_entropy(weight=w)`` divides by Σ w[y] (0.992132 measured), which lossport's ``class_weights`` and
     ``weights=w[y]`` reproduce; the same weights with one-hot probability targets divide by N (0.868116)."""
     torch = framework("torch")
@@ -286,7 +286,7 @@ def test_class_weights_torch_divides_by_picked_weights() -> None:
 
 
 def test_sample_weights_keras_divides_by_count() -> None:
-    """ANCHORS.md T5: Keras's default reduction with ``sample_weight`` divides Σ w·l by N (0.868116 here);
+    """traps.md T5: Keras's default reduction with ``sample_weight`` divides Σ w·l by N (0.868116 here);
     ``reduction="mean_with_sample_weight"`` divides by Σ w, lossport's mean (0.992132)."""
     keras = framework("keras")
     sw = CLASS_W[Y_W]
@@ -299,7 +299,7 @@ def test_sample_weights_keras_divides_by_count() -> None:
 
 
 def test_torch_huber_weight_is_not_a_weighted_mean() -> None:
-    """ANCHORS.md T6: errors [1, 2, 4], weights [1, 0, .5]: torch 2.13's ``huber_loss(weight=, delta=100)`` is
+    """traps.md T6: errors [1, 2, 4], weights [1, 0, .5]: torch 2.13's ``huber_loss(weight=, delta=100)`` is
     mean(w·l) = 1.5, while its ``mse_loss(weight=)`` is Σw·l/Σw = 6, lossport's convention for both (huber: 3.0).
     So the torch.huber_loss anchor declines the weighted-mean case."""
     torch = framework("torch")
@@ -314,7 +314,7 @@ def test_torch_huber_weight_is_not_a_weighted_mean() -> None:
 
 
 def test_tf_v1_default_reduction_counts_nonzero_weights() -> None:
-    """ANCHORS.md T6/T28, measured: errors [1, 2, 4], weights [1, 0, .5]: TF v1's default reduction divides by the
+    """traps.md T6/T28, measured: errors [1, 2, 4], weights [1, 0, .5]: TF v1's default reduction divides by the
     count of non-zero weights (MSE 9/2 = 4.5, Huber(δ=100) 4.5/2 = 2.25); ``Reduction.MEAN`` divides by Σw, as
     lossport does (Huber 3.0)."""
     tf = framework("tensorflow")
@@ -331,7 +331,7 @@ def test_tf_v1_default_reduction_counts_nonzero_weights() -> None:
 
 
 def test_keras_reduces_the_last_axis_first() -> None:
-    """ANCHORS.md T10 (our inputs: predictions 0..5 as (2, 3), targets 0): ``reduction="sum"`` sums per-sample
+    """traps.md T10 (our inputs: predictions 0..5 as (2, 3), targets 0): ``reduction="sum"`` sums per-sample
     means in Keras (18.3333), all elements in torch and lossport (55). The anchors add a trailing axis of 1."""
     keras = framework("keras")
     p, t = np.arange(6.0).reshape(2, 3), np.zeros((2, 3))
@@ -342,7 +342,7 @@ def test_keras_reduces_the_last_axis_first() -> None:
 
 
 def test_keras_loss_classes_cast_to_float32() -> None:
-    """ANCHORS.md T25 (our inputs): a residual of 1e-12 in float64: ``MeanSquaredError()`` casts to float32 and
+    """traps.md T25 (our inputs): a residual of 1e-12 in float64: ``MeanSquaredError()`` casts to float32 and
     returns 0.0; with ``dtype="float64"`` (what the anchors pass) it returns 1.00018e-24, as lossport does."""
     keras = framework("keras")
     p, t = np.array([1.0 + 1e-12]), np.array([1.0])
@@ -353,7 +353,7 @@ def test_keras_loss_classes_cast_to_float32() -> None:
 
 
 def test_msle_keras_clips_sklearn_does_not() -> None:
-    """ANCHORS.md T12 (our inputs: predictions [−.5, 1], targets [.5, 2]): Keras clips both at 1e-7 first (0.164402,
+    """traps.md T13 (our inputs: predictions [−.5, 1], targets [.5, 2]): Keras clips both at 1e-7 first (0.164402,
     = lossport ``clip_min=1e-7``); scikit-learn takes log1p(−0.5) (0.685675, = lossport's default)."""
     keras, metrics = framework("keras"), framework("sklearn")
     p, t = np.array([-0.5, 1.0]), np.array([0.5, 2.0])

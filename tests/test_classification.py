@@ -116,7 +116,7 @@ def test_sigmoid_focal_finite_at_1e4() -> None:
 
 
 def test_sigmoid_focal_keras_alpha_needs_class_balancing() -> None:
-    """measured (ANCHORS.md trap 8): Keras's BinaryFocalCrossentropy ignores ``alpha`` unless
+    """measured (traps.md T8): Keras's BinaryFocalCrossentropy ignores ``alpha`` unless
     ``apply_class_balancing=True``: its default is lossport's ``alpha=None``; with balancing, ``alpha=0.25``."""
     keras = framework("keras")
     x = np.array([[0.0, LOG3, LOG3, -LOG3]])
@@ -288,7 +288,7 @@ def test_categorical_focal_ties_and_masked_logits() -> None:
 
 
 def test_categorical_focal_keras_always_applies_alpha() -> None:
-    """measured (ANCHORS.md trap 8): Keras's CategoricalFocalCrossentropy multiplies by alpha = 0.25 always:
+    """measured (traps.md T8): Keras's CategoricalFocalCrossentropy multiplies by alpha = 0.25 always:
     0.0433217 at z = [0, 0], where the focal loss is (1/2)² log 2 = 0.173287 (hand); ``alpha=0.25, eps=1e-7``
     reproduces Keras, lossport's default is the unweighted loss."""
     keras = framework("keras")

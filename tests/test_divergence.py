@@ -2,7 +2,7 @@
 
 Every expected number says where it comes from: a derivation by hand (written next to it), an mpmath evaluation of
 the definition, or "the anchor X gives Y", measured with torch 2.13, Keras 3.15 (TensorFlow backend), optax 0.2.8 on
-CPU (research/ANCHORS.md T4 and T15 describe the same traps on other inputs). None is copied from lossport's output.
+CPU (docs/traps.md T4 and T15 describe the same traps on other inputs). None is copied from lossport's output.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_kl_hand_values() -> None:
 
 
 def test_kl_torch_mean_divides_by_elements() -> None:
-    """ANCHORS.md T4: torch's default ``"mean"`` divides by N·C (4 here), ``"batchmean"`` by N: lossport's mean
+    """traps.md T4: torch's default ``"mean"`` divides by N·C (4 here), ``"batchmean"`` by N: lossport's mean
     (and the KL divergence) is ``"batchmean"``, torch's ``"mean"`` is it divided by C."""
     torch = framework("torch")
     x, y = torch.from_numpy(log(KL_Q)), torch.from_numpy(KL_P)
@@ -138,7 +138,7 @@ def test_kl_gradient_is_finite_at_zero_probabilities(backend: str) -> None:
 
 def test_kl_zero_prediction_is_infinite_keras_clips() -> None:
     """P = (½, ½), Q = (1, 0): KL = inf (torch, optax, lossport). Keras clips q to 1e-7:
-    ½ log(½/1) + ½ log(½/1e-7) = ½ log(2.5e6) = 7.365901; ``clip=1e-7`` reproduces it (ANCHORS.md T4b)."""
+    ½ log(½/1) + ½ log(½/1e-7) = ½ log(2.5e6) = 7.365901; ``clip=1e-7`` reproduces it (traps.md T4b)."""
     keras = framework("keras")
     p, q = np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]])
     assert float(lossport.kl_divergence(log(q), p)) == math.inf
@@ -373,7 +373,7 @@ def test_dice_optax_class_weights_and_ignore_background() -> None:
 
 
 def test_optax_binary_dice_loss_rejects_one_channel_probabilities() -> None:
-    """ANCHORS.md T15, an optax bug: ``binary_dice_loss(apply_sigmoid=False)`` checks that the probabilities sum to
+    """traps.md T15, an optax bug: ``binary_dice_loss(apply_sigmoid=False)`` checks that the probabilities sum to
     1 over the class axis, which a one-channel input cannot pass (0.5 here); lossport takes them as they are."""
     optax = framework("optax")
     p, t = np.full((1, 4, 1), 0.5), np.array([1.0, 1.0, 0.0, 0.0])[None, :, None]

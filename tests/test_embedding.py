@@ -1,8 +1,8 @@
 """The embedding, metric-learning and ranking losses: literal values, the conventions where the anchors differ,
 edge cases (zero vectors, samples without positives or negatives, padded lists), properties, and bad input.
 
-Where each number comes from: "by hand" values are derived in the docstring or comment beside them; "ANCHORS.md
-Tn" is /work/shared/research/ANCHORS.md's trap n; "measured" numbers were measured with torch 2.13, Keras 3.15
+Where each number comes from: "by hand" values are derived in the docstring or comment beside them; "traps.md
+Tn" is docs/traps.md's trap Tn; "measured" numbers were measured with torch 2.13, Keras 3.15
 (TF backend) and optax 0.2.8 on CPU, and are re-measured here wherever the framework is installed. The parity of
 every case with the native anchors is tests/test_anchors.py's business (backends/parity/anchors/embedding.py).
 """
@@ -42,7 +42,7 @@ def test_cosine_embedding_by_hand() -> None:
 
 
 def test_cosine_embedding_zero_vector_matches_torch() -> None:
-    """ANCHORS.md T14: a zero vector has cosine 0 (torch adds ε = 1e-12 to each squared norm): loss 1 for y = 1
+    """traps.md T14: a zero vector has cosine 0 (torch adds ε = 1e-12 to each squared norm): loss 1 for y = 1
     and 0 for y = −1 (margin 0); torch gives the same. Gradients stay finite (x2's is 0: cos does not depend on
     it while x1 = 0)."""
     x1 = np.zeros((2, 3))
@@ -165,7 +165,7 @@ def test_triplet_margin_eps_conventions() -> None:
 
 
 def test_optax_triplet_p1_has_no_abs() -> None:
-    """ANCHORS.md T16 (other numbers): optax's ``norm_degree=1`` sums the signed differences. Anchor 0, positive
+    """traps.md T16 (other numbers): optax's ``norm_degree=1`` sums the signed differences. Anchor 0, positive
     (1, −1), negative (1, 1): optax d(a, p) = (−1 + 1) + ε = 1e-6 and d(a, n) = −2 + ε, so 1 + 1e-6 + 2 − 1e-6 …
     = 3.000001 − ε ≈ 3 (measured 3.0); the L1 distances are 2 and 2 − 2ε (torch's ε in the difference), so
     torch and lossport give 1 + 2 − (2 − 2e-6) = 1.000002. The optax anchor runs at p = 2 only."""

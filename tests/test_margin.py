@@ -1,7 +1,7 @@
 """The margin losses: literal values, the conventions where the anchors differ, properties, and bad input.
 
-Where each number comes from: "by hand" values are derived in the comment beside them; "ANCHORS.md Tn" is
-/work/shared/research/ANCHORS.md's trap n; "measured" numbers were measured with torch 2.13, Keras 3.15 (TF
+Where each number comes from: "by hand" values are derived in the comment beside them; "traps.md Tn" is
+docs/traps.md's trap Tn; "measured" numbers were measured with torch 2.13, Keras 3.15 (TF
 backend), optax 0.2.8 and scikit-learn 1.9 on CPU, and are re-measured here wherever the framework is installed.
 The parity of every case with the native anchors is tests/test_anchors.py's business (backends/parity/anchors/margin.py).
 """
@@ -30,7 +30,7 @@ T27_LABELS = np.array([0, 1])
 
 
 def test_squared_hinge_by_hand_and_keras_on_01_labels() -> None:
-    """Scores [.3, −.5, 2, .8] (ANCHORS.md T9), ±1 labels [1, −1, 1, −1]: hinge terms .7, .5, 0, 1.8, squared
+    """Scores [.3, −.5, 2, .8] (traps.md T9), ±1 labels [1, −1, 1, −1]: hinge terms .7, .5, 0, 1.8, squared
     .49, .25, 0, 3.24, mean 3.98 / 4 = 0.995. Keras converts the 0/1 labels [1, 0, 1, 0] to the same ±1 labels
     (measured 0.99499995 in float32); lossport raises on 0/1 labels and names the conversion."""
     s, y = np.array([0.3, -0.5, 2.0, 0.8]), np.array([1.0, -1.0, 1.0, -1.0])
@@ -119,11 +119,11 @@ def test_multilabel_margin_axis_and_batch_shape() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Multiclass: ANCHORS.md T27, scores [[−2, −1, −3], [.5, 2, 1.8]], labels [0, 1]
+# Multiclass: traps.md T27, scores [[−2, −1, −3], [.5, 2, 1.8]], labels [0, 1]
 
 
 def test_multiclass_hinge_t27_optax_and_sklearn() -> None:
-    """Crammer–Singer, by hand: row 0: 1 + max(−1, −3) − (−2) = 2; row 1: 1 + 1.8 − 2 = 0.8 (ANCHORS.md T27:
+    """Crammer–Singer, by hand: row 0: 1 + max(−1, −3) − (−2) = 2; row 1: 1 + 1.8 − 2 = 0.8 (traps.md T27:
     optax [2, 0.8]); mean 1.4 = scikit-learn's multiclass ``hinge_loss`` (T27)."""
     loss = lossport.multiclass_hinge(T27_SCORES, T27_LABELS, reduction="none")
     np.testing.assert_allclose(loss, [2.0, 0.8], rtol=1e-15)
@@ -136,7 +136,7 @@ def test_multiclass_hinge_t27_optax_and_sklearn() -> None:
 
 
 def test_multiclass_hinge_keras_variant() -> None:
-    """ANCHORS.md T27: Keras's ``CategoricalHinge`` gives [3, 0.8]: its ``max((1 − y)·s)`` puts 0 in the true
+    """traps.md T27: Keras's ``CategoricalHinge`` gives [3, 0.8]: its ``max((1 − y)·s)`` puts 0 in the true
     class's slot, so row 0's best other score, −1, becomes 0: 1 + 0 − (−2) = 3. ``null_score=0.0`` reproduces
     it; without it lossport gives Crammer–Singer's 2. The two agree wherever some other score is ≥ 0 (row 1)."""
     np.testing.assert_allclose(

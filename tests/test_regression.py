@@ -1,8 +1,8 @@
 """The regression losses added after the seed: hand-computed values, the native anchors' conventions pinned with
 numbers, accuracy against an mpmath oracle, properties (hypothesis), and bad input.
 
-Where a number comes from: "hand" values are derived in the comment beside them; "ANCHORS.md Tn" is
-/work/shared/research/ANCHORS.md's trap n, reproduced here; "measured" numbers were measured with torch 2.13,
+Where a number comes from: "hand" values are derived in the comment beside them; "traps.md Tn" is
+docs/traps.md's trap Tn, reproduced here; "measured" numbers were measured with torch 2.13,
 TensorFlow 2.21, Keras 3.15 (TF backend), optax 0.2.8 and scikit-learn 1.9 on CPU (the tests re-measure them where
 the framework is installed). None is copied from lossport's own output.
 """
@@ -118,7 +118,7 @@ def test_mape_hand_values() -> None:
 
 
 def test_mape_keras_percent_and_sklearn_fraction() -> None:
-    """ANCHORS.md T12: y_true = [0, 2], y_pred = [.1, 1]: Keras 5e7 (percent, eps 1e-7), scikit-learn 2.25e14
+    """traps.md T13: y_true = [0, 2], y_pred = [.1, 1]: Keras 5e7 (percent, eps 1e-7), scikit-learn 2.25e14
     (fraction, eps 2⁻⁵²). By hand: Keras (0.1/1e-7 + 0.5)/2·100 = 50000025 (50000024 in float32); scikit-learn
     (0.1·2⁵² + 0.5)/2 = 2.2517998136852505e14. lossport gives each with its eps, as a fraction."""
     t, p = np.array([0.0, 2.0]), np.array([0.1, 1.0])
@@ -143,7 +143,7 @@ def test_mape_keras_percent_and_sklearn_fraction() -> None:
 
 
 def test_smooth_l1_hand_values_and_huber() -> None:
-    """ANCHORS.md T3: errors [3, 0.5]: torch ``smooth_l1_loss(beta=2)`` = 1.03125 = ((3 − 1) + ½·0.25/2) / 2, and
+    """traps.md T3: errors [3, 0.5]: torch ``smooth_l1_loss(beta=2)`` = 1.03125 = ((3 − 1) + ½·0.25/2) / 2, and
     Huber(δ=2) = 2.0625 = 2 × that (smooth L1 is Huber / β)."""
     e = np.array([3.0, 0.5])
     assert float(lossport.smooth_l1(e, np.zeros(2), beta=2.0)) == 1.03125
@@ -274,7 +274,7 @@ STIRLING = sum(t * math.log(t) - t + 0.5 * math.log(2 * math.pi * t) for t in (3
 
 
 def test_poisson_nll_conventions() -> None:
-    """ANCHORS.md T11: rates [.5, 2, 3], counts [0, 3, 2]: Keras ``poisson`` 0.407778 (rates, eps 1e-7), TF
+    """traps.md T12: rates [.5, 2, 3], counts [0, 3, 2]: Keras ``poisson`` 0.407778 (rates, eps 1e-7), TF
     ``log_poisson_loss`` on log-rates 0.407778, torch ``log_input=False`` 0.407778, torch's default fed the rates
     as log-rates 5.70777 (= (e^.5 + e² − 6 + e³ − 6)/3), ``full=True`` 1.21307."""
     assert abs(NLL_RATES - 0.407778) < 1e-6
@@ -290,7 +290,7 @@ def test_poisson_nll_conventions() -> None:
 
 
 def test_poisson_nll_zero_rate_eps() -> None:
-    """ANCHORS.md T11: a zero rate with count 1: Keras 16.1181 = −log 1e-7, torch 18.4207 = −log 1e-8; lossport's
+    """traps.md T12: a zero rate with count 1: Keras 16.1181 = −log 1e-7, torch 18.4207 = −log 1e-8; lossport's
     ``eps`` gives either, and ``eps=0`` the exact inf (and exactly 0 for a zero count: 0·log 0 = 0)."""
     zero, one = np.array([0.0]), np.array([1.0])
     assert float(lossport.poisson_nll(zero, one, log_input=False, eps=1e-7)) == pytest.approx(-math.log(1e-7))
@@ -316,7 +316,7 @@ def test_poisson_nll_stirling_only_above_one() -> None:
 
 def test_poisson_nll_and_tweedie_deviance() -> None:
     """The Poisson deviance is twice the NLL minus the saturated NLL: ``d(y, μ) = 2(ℓ(μ; y) − ℓ(y; y))``;
-    scikit-learn's ``mean_poisson_deviance`` on T11's numbers is 0.603643 (measured)."""
+    scikit-learn's ``mean_poisson_deviance`` on T12's numbers is 0.603643 (measured)."""
     nll = lossport.poisson_nll(RATES, COUNTS, log_input=False, eps=0.0, reduction="none")
     saturated = lossport.poisson_nll(COUNTS, COUNTS, log_input=False, eps=0.0, reduction="none")
     dev = lossport.tweedie_deviance(RATES, COUNTS, power=1, reduction="none")
@@ -329,7 +329,7 @@ def test_poisson_nll_and_tweedie_deviance() -> None:
 
 
 def test_gaussian_nll_full() -> None:
-    """ANCHORS.md T23: p = [1, 0], t = 0, v = 1: ``full=False`` omits ½ log 2π: 0.25 vs 1.16894."""
+    """traps.md T23: p = [1, 0], t = 0, v = 1: ``full=False`` omits ½ log 2π: 0.25 vs 1.16894."""
     p, t, v = np.array([1.0, 0.0]), np.zeros(2), np.ones(2)
     assert float(lossport.gaussian_nll(p, t, v)) == 0.25  # (½(0 + 1) + ½(0 + 0)) / 2
     assert float(lossport.gaussian_nll(p, t, v, full=True)) == pytest.approx(0.25 + HALF_LOG_2PI, rel=1e-15)
@@ -462,7 +462,7 @@ def test_tweedie_properties(mu: np.ndarray, y: np.ndarray, power: float) -> None
 
 
 def test_cosine_distance_conventions() -> None:
-    """ANCHORS.md T13: y_true = [0, 1], y_pred = [1, 1]: Keras −0.707107 (−cos), optax ``cosine_distance`` and torch
+    """traps.md T14: y_true = [0, 1], y_pred = [1, 1]: Keras −0.707107 (−cos), optax ``cosine_distance`` and torch
     ``1 − cosine_similarity`` 0.292893 = 1 − 1/√2; a zero vector: Keras −0 (so 1 + Keras = 1), optax NaN (its
     default epsilon=0; lossport's eps=0 too), torch 1.0 (cos = 0). A vector shorter than eps counts as that short:
     [1e-9, 0] against [1, 0] with eps = 1e-8 has cos = 0.1 (torch: 0.1, measured)."""

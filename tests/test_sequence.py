@@ -1,8 +1,8 @@
 """CTC: literal values, a brute-force oracle, the conventions where the anchors differ, properties, and bad input.
 
 Where each number comes from: "by hand" values are derived in the comment beside them; the brute-force oracle sums
-the probabilities of every path of classes that collapses to the labels (all C^T of them, C^T ≤ 243); "ANCHORS.md
-§5.15" is /work/shared/research/ANCHORS.md's trap 15 (T19); "measured" numbers were measured with torch 2.13,
+the probabilities of every path of classes that collapses to the labels (all C^T of them, C^T ≤ 243); "traps.md
+T19" is docs/traps.md's trap T19; "measured" numbers were measured with torch 2.13,
 TensorFlow 2.21, Keras 3.15 (TF backend) and optax 0.2.8 on CPU, and are re-measured here wherever the framework is
 installed. The parity of every case with the native anchors is tests/test_anchors.py's business
 (backends/parity/anchors/sequence.py).
@@ -185,11 +185,11 @@ def test_confident_alignment_keeps_a_tiny_loss() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reductions: torch's "mean" divides by the target length, Keras's does not (ANCHORS.md §5.15)
+# Reductions: torch's "mean" divides by the target length, Keras's does not (traps.md T19)
 
 
 def _anchors_t19() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Two sequences whose losses are ANCHORS.md §5.15's [4.711531, 6.170833], by construction: the first has the
+    """Two sequences whose losses are traps.md T19's [4.711531, 6.170833], by construction: the first has the
     labels [1, 2] in 2 steps (one alignment, each step's label with probability e^(−4.711531/2)); the second has
     the label [3] in 1 step (probability e^(−6.170833)); the rest of each step's mass is spread evenly."""
     log_p = np.full((2, 2, 4), -np.inf)
@@ -201,7 +201,7 @@ def _anchors_t19() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_reductions_torch_mean_and_keras_mean() -> None:
-    """ANCHORS.md §5.15: per-sequence [4.711531, 6.170833] with target lengths [2, 1]: torch's "mean" is
+    """traps.md T19: per-sequence [4.711531, 6.170833] with target lengths [2, 1]: torch's "mean" is
     (4.711531 / 2 + 6.170833 / 1) / 2 = 4.2633, Keras's CTC 5.44118 (the plain mean, lossport's "mean").
     lossport gives torch's with ``weights=1 / (B · max(L, 1)), reduction="sum"``."""
     args = _anchors_t19()

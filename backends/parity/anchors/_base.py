@@ -133,7 +133,7 @@ def _sample_weights(case: Case, shape: tuple[int, ...], dtype: str) -> np.ndarra
     """``weights · where``, broadcast to the unreduced loss's ``shape``: a mask as 0/1 weights.
 
     Broadcast before the call, because Keras's ``mean_with_sample_weight`` divides by the sum of the weights as
-    passed, not as broadcast (research/ANCHORS.md T31).
+    passed, not as broadcast (docs/traps.md T31).
     """
     if not _weighted(case):
         return None

@@ -11,7 +11,7 @@ Keras's ``Tversky`` swaps ``alpha`` and ``beta`` (its alpha multiplies the false
 lossport's ``beta`` as Keras's ``alpha``. optax's ``dice_loss`` puts ``smooth`` next to the half-sum (lossport's
 ``smooth`` is twice optax's for Dice), applies softmax (sigmoid for one channel) unless ``apply_softmax=False``,
 and checks then that the probabilities sum to 1 over the class axis, which no one-channel input can pass
-(ANCHORS.md T15); so one-channel probabilities reach optax as logits ``log(p / (1 − p))`` through its sigmoid.
+(docs/traps.md T15); so one-channel probabilities reach optax as logits ``log(p / (1 − p))`` through its sigmoid.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 docs/conventions.md is their table. torch's pair and triplet losses take ``(N, D)`` inputs with the
 feature on the last dim and have no per-sample weights (weighted cases are declined). optax's ``ntxent`` returns
 only the mean over positive pairs; its ``triplet_margin_loss`` adds ``eps`` to the sum of squares (lossport's
-``eps_in="sum"``) and lacks the absolute value for odd degrees (ANCHORS.md T16), so it runs at ``p = 2`` only. Keras's
-``Circle`` takes L2-normalised embeddings: it is given the case's embeddings normalised (lossport normalises them
-itself), or the raw ones where the case says ``normalize=False``.
+``eps_in="sum"``) and lacks the absolute value for odd degrees (docs/traps.md T16), so it runs at ``p = 2`` only.
+Keras's ``Circle`` takes L2-normalised embeddings: it is given the case's embeddings normalised (lossport normalises
+them itself), or the raw ones where the case says ``normalize=False``.
 """
 
 from __future__ import annotations
