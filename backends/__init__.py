@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
-__all__ = ["ADAPTERS", "LazyNative", "adapter_for", "adapter_for_namespace", "load"]
+__all__ = ["ADAPTERS", "LazyNative", "adapter_for", "adapter_for_namespace", "layout", "load", "unpack"]
 
 # The order matters only for speed: the most common array types first.
 ADAPTERS: tuple[str, ...] = ("numpy", "torch", "jax", "tensorflow")
@@ -109,6 +109,20 @@ class LazyNative(Mapping[str, Callable[..., Any]]):
 
     def __len__(self) -> int:
         return len(self._get())
+
+
+def layout(arrays: tuple[Any, ...]) -> tuple[int, ...]:
+    """``(len(arrays), *positions of the arrays that are not None)``: how a rule's arguments reach a framework's
+    custom-gradient mechanism, which takes arrays only (lossport/_gradients.py)."""
+    return (len(arrays), *(i for i, a in enumerate(arrays) if a is not None))
+
+
+def unpack(layout: tuple[int, ...], present: tuple[Any, ...], fill: Any = None) -> tuple[Any, ...]:
+    """The rule's argument tuple again, from :func:`layout` and the arrays present (``fill`` elsewhere)."""
+    out = [fill] * layout[0]
+    for slot, value in zip(layout[1:], present):
+        out[slot] = value
+    return tuple(out)
 
 
 # Load every adapter now (they import no framework), so that dispatch under a tracer (torch.compile) is only

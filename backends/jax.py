@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from lossport.backends import LazyNative
+from lossport.backends import LazyNative, layout, unpack
 
 NAME = "jax"
 NAMESPACE_NAMES = ("jax.numpy",)
@@ -81,6 +81,58 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
 
 native = LazyNative(_native)
+
+
+def _gradient_function() -> Any:
+    """``jax.custom_vjp`` over every lossport rule (lossport/_gradients.py): the rule, its ``params`` and the
+    layout of the arrays present are static (hashable), the arrays are the differentiable arguments. ``jit``,
+    ``vmap`` and ``grad`` of ``grad`` (through the backward, which is ordinary jax.numpy code) follow."""
+    import functools
+
+    import jax
+
+    @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
+    def run(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
+        return rule.forward(params, *unpack(slots, present), xp=xp)[0]
+
+    def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
+        value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
+        return value, (present, residuals)
+
+    def backward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], saved: Any, cotangent: Any) -> Any:
+        present, residuals = saved
+        needs = unpack(slots, tuple(True for _ in present), fill=False)
+        grads = rule.backward(params, unpack(slots, present), residuals, cotangent, needs, xp=xp)
+        return tuple(_zero_if_none(grads[i], a) for i, a in zip(slots[1:], present))
+
+    run.defvjp(forward, backward)
+    return run
+
+
+def _zero_if_none(grad: Any, primal: Any) -> Any:
+    """custom_vjp wants a cotangent for every argument: zeros for a float, float0 zeros for an integer or bool."""
+    if grad is not None:
+        return grad
+    import jax
+    import numpy as np
+
+    if jax.numpy.issubdtype(primal.dtype, jax.numpy.inexact):
+        return jax.numpy.zeros_like(primal)
+    return np.zeros(primal.shape, dtype=jax.dtypes.float0)
+
+
+_function: list[Any] = []
+
+
+def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) -> Any:
+    import jax
+
+    if not any(isinstance(a, jax.core.Tracer) for a in arrays if a is not None):
+        return rule.forward(params, *arrays, xp=xp)[0]  # concrete arrays: no transform can be watching
+    if not _function:
+        _function.append(_gradient_function())
+    where = layout(arrays)
+    return _function[0](rule, params, xp, where, *(arrays[i] for i in where[1:]))
 
 
 def is_concrete(x: object) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from lossport.backends import LazyNative
+from lossport.backends import LazyNative, layout, unpack
 
 NAME = "torch"
 NAMESPACE_NAMES = ("array_api_compat.torch",)
@@ -142,7 +142,29 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         out = (labels.unsqueeze(-1) == classes).to(dtype)
         return out if axis in (-1, out.ndim - 1) else torch.movedim(out, -1, axis)
 
+    # The elementwise losses' kernels (lossport/_numerics.py, "fused kernels"): torch's own loss kernels with
+    # reduction="none" compute lossport's formulas in one pass ((p − t)², and Huber as 0.5·e² or δ(|e| − δ/2)),
+    # and their backward kernels scale the derivative in the same pass (aten's mse_loss_backward is
+    # (p − t)·2·g, huber_loss_backward clamp(p − t, −δ, δ)·g). Both are differentiable again and compile.
+    aten = torch.ops.aten
+
+    def squared_error(p: Any, t: Any) -> Any:
+        return F.mse_loss(p, t, reduction="none")
+
+    def squared_error_vjp(p: Any, t: Any, scale: Any) -> Any:
+        return aten.mse_loss_backward(scale, p, t, 0)
+
+    def huber_error(p: Any, t: Any, delta: float) -> Any:
+        return F.huber_loss(p, t, reduction="none", delta=delta)
+
+    def huber_error_vjp(p: Any, t: Any, delta: float, scale: Any) -> Any:
+        return aten.huber_loss_backward(scale, p, t, 0, delta)
+
     return {
+        "huber_error": huber_error,
+        "huber_error_vjp": huber_error_vjp,
+        "squared_error": squared_error,
+        "squared_error_vjp": squared_error_vjp,
         "clamped_log": clamped_log,
         "log_sigmoid": log_sigmoid,
         "log_softmax": log_softmax,
@@ -156,6 +178,56 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
 
 native = LazyNative(_native)
+
+
+def _gradient_function() -> Any:
+    """The one ``torch.autograd.Function`` that runs every lossport rule (lossport/_gradients.py).
+
+    New-style (``setup_context``), so that ``torch.func`` transforms and ``vmap`` (``generate_vmap_rule``) work;
+    Dynamo traces it under ``torch.compile(fullgraph=True)``. The forward runs without autograd recording, so
+    nothing but the inputs and the rule's residuals is kept for the backward. The backward is ordinary torch code:
+    with ``create_graph=True`` autograd records it, and second derivatives follow.
+    """
+    import torch
+
+    class LossportRule(torch.autograd.Function):
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
+            value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
+            return (value, *residuals)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Any, ...]) -> None:
+            ctx.rule, ctx.params, ctx.xp, ctx.slots = inputs[:4]
+            ctx.save_for_backward(*inputs[4:], *output[1:])
+            ctx.mark_non_differentiable(*output[1:])
+
+        @staticmethod
+        def backward(ctx: Any, cotangent: Any, *_: Any) -> tuple[Any, ...]:
+            slots, saved = ctx.slots, ctx.saved_tensors
+            count = len(slots) - 1
+            arrays = unpack(slots, saved[:count])
+            needs = unpack(slots, ctx.needs_input_grad[4:], fill=False)
+            grads = ctx.rule.backward(ctx.params, arrays, saved[count:], cotangent, needs, xp=ctx.xp)
+            return (None, None, None, None, *(grads[i] for i in slots[1:]))
+
+    return LossportRule
+
+
+_function: list[Any] = []
+
+
+def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) -> Any:
+    import torch
+
+    if not (torch.is_grad_enabled() and any(a is not None and a.requires_grad for a in arrays)):
+        return rule.forward(params, *arrays, xp=xp)[0]  # nothing to differentiate: no Function bookkeeping
+    if not _function:
+        _function.append(_gradient_function())
+    where = layout(arrays)
+    return _function[0].apply(rule, params, xp, where, *(arrays[i] for i in where[1:]))[0]
 
 
 def is_concrete(x: Any) -> bool:

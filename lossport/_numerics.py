@@ -24,6 +24,8 @@ from lossport import backends
 
 __all__ = [
     "clamped_log",
+    "huber_error",
+    "huber_error_vjp",
     "log1mexp",
     "log_sigmoid",
     "log_softmax",
@@ -32,6 +34,8 @@ __all__ = [
     "mul0",
     "one_hot",
     "softplus",
+    "squared_error",
+    "squared_error_vjp",
     "xlogy",
 ]
 
@@ -267,3 +271,48 @@ def one_hot(labels: Array, num_classes: int, /, *, dtype: Any, axis: int = -1, x
     if native is not None:
         return native(labels, num_classes, dtype=dtype, axis=axis)
     return _one_hot_generic(labels, num_classes, dtype, axis, xp=xp)
+
+
+# -- fused kernels of the elementwise losses ---------------------------------------------------------------------
+# A loss's value, and its derivative times a cotangent, for lossport/_gradients.py's rules: one pass where a backend
+# has a fused kernel with the same formula (torch's loss kernels and their backward kernels), and in the generic
+# form elsewhere. ``scale`` is the cotangent of each element of the loss: a 0-D array for an unweighted mean or sum.
+
+
+def _squared_error_generic(p: Array, t: Array, *, xp: Any) -> Array:
+    error = p - t
+    return error * error
+
+
+def squared_error(p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``(p − t)²``, elementwise."""
+    native = _native("squared_error", xp)
+    return native(p, t) if native is not None else _squared_error_generic(p, t, xp=xp)
+
+
+def squared_error_vjp(p: Array, t: Array, scale: Array, /, *, xp: Any) -> Array:
+    """``2(p − t)·scale``, the derivative of ``(p − t)²`` in ``p`` times ``scale`` (minus that in ``t``)."""
+    native = _native("squared_error_vjp", xp)
+    return native(p, t, scale) if native is not None else (p - t) * (2.0 * scale)
+
+
+def _huber_error_generic(p: Array, t: Array, delta: float, *, xp: Any) -> Array:
+    abs_error = xp.abs(p - t)
+    quadratic = xp.clip(abs_error, max=delta)
+    # q·(|e| − q/2) is ½q² + δ(|e| − q) with two passes fewer; the same function and gradient.
+    return quadratic * (abs_error - 0.5 * quadratic)
+
+
+def huber_error(p: Array, t: Array, delta: float, /, *, xp: Any) -> Array:
+    """Huber's ``½e²`` for ``|e| ≤ δ`` and ``δ(|e| − δ/2)`` beyond, ``e = p − t``, elementwise."""
+    native = _native("huber_error", xp)
+    return native(p, t, delta) if native is not None else _huber_error_generic(p, t, delta, xp=xp)
+
+
+def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: Any) -> Array:
+    """``clip(p − t, −δ, δ)·scale``: Huber's derivative in ``p`` times ``scale`` (minus that in ``t``)."""
+    native = _native("huber_error_vjp", xp)
+    if native is not None:
+        return native(p, t, delta, scale)
+    return xp.clip(p - t, min=-delta, max=delta) * scale
+

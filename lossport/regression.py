@@ -5,8 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lossport._gradients import apply, elementwise_rule
 from lossport._namespace import array_namespace
-from lossport._numerics import mul0, xlogy
+from lossport._numerics import (
+    huber_error,
+    huber_error_vjp,
+    mul0,
+    squared_error,
+    squared_error_vjp,
+    xlogy,
+)
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
     axis_last,
@@ -92,8 +100,20 @@ def mean_squared_error(
     """
     check_reduction(reduction)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    error = predictions - targets
-    return reduce_loss(error * error, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_SQUARED_ERROR, ((), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _squared_error_vjp(knobs: tuple[()], p: Array, t: Array, scale: Array, needs: tuple[bool, bool], /, *,
+                       xp: Any) -> tuple[Array, Array | None]:
+    """``∂(p − t)²/∂p = 2(p − t) = −∂/∂t``, scaled by the reduction's cotangent in the same pass."""
+    grad = squared_error_vjp(p, t, scale, xp=xp)
+    return grad, (-grad if needs[1] else None)
+
+
+_SQUARED_ERROR = elementwise_rule(
+    "mean_squared_error", lambda knobs, p, t, *, xp: squared_error(p, t, xp=xp), _squared_error_vjp
+)
 
 
 def mean_absolute_error(
@@ -248,11 +268,18 @@ def huber(
     check_reduction(reduction)
     check_positive("delta", delta)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    abs_error = xp.abs(predictions - targets)
-    quadratic = xp.clip(abs_error, max=float(delta))
-    # q·(|e| − q/2) is ½q² + δ(|e| − q) with two passes fewer; the same function and gradient.
-    loss = quadratic * (abs_error - 0.5 * quadratic)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_HUBER, (float(delta), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _huber_vjp(delta: float, p: Array, t: Array, scale: Array, needs: tuple[bool, bool], /, *,
+               xp: Any) -> tuple[Array, Array | None]:
+    """``∂ℓ/∂p = clip(p − t, −δ, δ) = −∂ℓ/∂t``, scaled by the reduction's cotangent in the same pass."""
+    grad = huber_error_vjp(p, t, delta, scale, xp=xp)
+    return grad, (-grad if needs[1] else None)
+
+
+_HUBER = elementwise_rule("huber", lambda delta, p, t, *, xp: huber_error(p, t, delta, xp=xp), _huber_vjp)
 
 
 def pseudo_huber(

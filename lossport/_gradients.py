@@ -1,0 +1,158 @@
+"""Custom gradients: a loss's forward and backward, written once against the Array API, bound per framework.
+
+Autodiff through a composition saves every intermediate it may need and replays each operation's backward: for
+an elementwise loss that is several full-size arrays and passes where a native loss has one. A :class:`Rule`
+states the backward too. Its ``forward`` returns the value and the residuals the backward needs (per-row or
+per-call scalars such as a log-sum-exp or a weight sum, never full-size intermediates: the inputs are available to
+the backward anyway); its ``backward`` returns one cotangent per input, computed from the inputs, the residuals
+and the output's cotangent in as few passes as the mathematics allows.
+
+Each adapter binds a rule to its framework's mechanism in ``custom_gradient(rule, params, arrays, xp)``:
+``torch.autograd.Function`` (``torch.compile`` and ``torch.func`` included), ``jax.custom_vjp``,
+``tf.custom_gradient``. A namespace whose adapter has none (NumPy, array-api-strict, any other library) calls the
+forward: it has no autodiff to serve. The backward is itself written in differentiable operations, so second
+derivatives work wherever the framework differentiates a backward (``create_graph=True``, ``jax.grad`` of
+``jax.grad``, nested tapes). The parity matrix checks every gradient against JAX float64 autodiff of the plain
+composition, so a rule cannot drift from its forward.
+
+``params`` carries the call's static knobs (Python numbers, strings, tuples): it must be hashable, since JAX keys
+its traces on it. ``arrays`` may hold None (an omitted ``weights``, ``where``); only the arrays reach the
+framework, and the rule sees None where the caller passed None.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from lossport import backends
+from lossport._reduction import reduce_loss
+
+__all__ = ["Rule", "apply", "elementwise_rule", "sum_to_shape"]
+
+Array = Any
+Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
+"""``forward(params, *arrays, xp=xp) -> (value, residuals)``."""
+Backward = Callable[..., tuple[Array | None, ...]]
+"""``backward(params, arrays, residuals, cotangent, needs, xp=xp) -> one cotangent (or None) per array``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """A loss's value and its vector-Jacobian product.
+
+    Attributes
+    ----------
+    name : str
+        For error messages and traces.
+    forward : callable
+        ``forward(params, *arrays, xp=xp) -> (value, residuals)``: the value, and a tuple of arrays that the
+        backward needs beyond the inputs.
+    backward : callable
+        ``backward(params, arrays, residuals, cotangent, needs, xp=xp)``: the cotangent of every array (None for
+        an array that is not differentiable, or whose ``needs`` entry is False, or that is None), given the
+        cotangent of the value. ``needs[i]`` says whether the framework wants array ``i``'s cotangent; a backward
+        may compute it anyway (JAX and TensorFlow drop what nobody asked for).
+    """
+
+    name: str
+    forward: Forward
+    backward: Backward
+
+
+# (namespace name) -> the adapter's binder, or None. Adapters never change, so the lookup is made once.
+_binders: dict[str, Callable[..., Array] | None] = {}
+
+
+def _binder(xp: Any) -> Callable[..., Array] | None:
+    key = getattr(xp, "__name__", None) or type(xp).__name__
+    try:
+        return _binders[key]
+    except KeyError:
+        pass
+    adapter = backends.adapter_for_namespace(xp)
+    found = None if adapter is None else getattr(adapter, "custom_gradient", None)
+    _binders[key] = found
+    return found
+
+
+def apply(rule: Rule, params: Hashable, *arrays: Array | None, xp: Any) -> Array:
+    """``rule.forward(params, *arrays)``'s value, differentiated by ``rule.backward`` in ``xp``'s framework."""
+    bind = _binder(xp)
+    if bind is None:
+        return rule.forward(params, *arrays, xp=xp)[0]
+    return bind(rule, params, arrays, xp)
+
+
+# -- elementwise losses ----------------------------------------------------------------------------------------
+
+Value = Callable[..., Array]
+"""``value(knobs, predictions, targets, *, xp) -> ℓ``, elementwise."""
+Derivative = Callable[..., tuple[Array | None, Array | None]]
+"""``derivative(knobs, predictions, targets, scale, needs, *, xp) -> (scale·∂ℓ/∂p, scale·∂ℓ/∂t)``."""
+
+
+def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
+    """The rule of a loss ``ℓ(p, t)`` taken elementwise, then weighted, masked and reduced.
+
+    Its arrays are ``(predictions, targets, weights, where)`` and its ``params`` are ``(knobs, reduction)``. The
+    backward forms the cotangent of each element of ``ℓ`` (a 0-D scale for an unweighted ``"mean"`` or ``"sum"``;
+    ``g·w·mask / Σ w·mask`` otherwise) and hands it to ``derivative``, which multiplies it in where it is cheapest.
+    The weights' cotangent is ``g·mask·ℓ`` (``"sum"``, ``"none"``) or ``g·mask·(ℓ − value) / Σ w·mask``
+    (``"mean"``), summed over the axes they were broadcast along; it recomputes ``ℓ``, and only when asked. The
+    rule saves nothing but its inputs.
+    """
+
+    def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *, xp: Any) -> Any:
+        knobs, reduction = params
+        loss = value(knobs, p, t, xp=xp)
+        return reduce_loss(loss, reduction, weights=w, where=m, out_dtype=loss.dtype, xp=xp), ()
+
+    def backward(params: Any, arrays: tuple[Array, ...], residuals: tuple[Array, ...], g: Array,
+                 needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
+        knobs, reduction = params
+        p, t, w, m = arrays
+        weight = _mask_weights(w, m, p, xp=xp)
+        if reduction == "mean":
+            total = _size(p, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(p))
+            g = g / total
+        scale = g if weight is None else g * weight
+        grad_p, grad_t = derivative(knobs, p, t, scale, needs[:2], xp=xp)
+        grad_w = None
+        if w is not None and needs[2]:
+            loss = value(knobs, p, t, xp=xp)
+            if reduction == "mean":  # ∂(Σ wℓ / Σ w)/∂w = (ℓ − mean) / Σ w; the 1 / Σ w is in g already
+                loss = loss - xp.sum(weight * loss) / total
+            grad_w = loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss))
+            grad_w = xp.astype(sum_to_shape(grad_w, tuple(w.shape), xp=xp), w.dtype, copy=False)
+        return grad_p, grad_t, grad_w, None
+
+    return Rule(name, forward, backward)
+
+
+def _mask_weights(w: Array | None, m: Array | None, like: Array, /, *, xp: Any) -> Array | None:
+    """``w·mask`` in ``like``'s dtype (broadcast as given), or None when both are absent."""
+    if w is not None:
+        w = xp.astype(w, like.dtype, copy=False)
+    if m is None:
+        return w
+    ones = xp.ones_like(like) if w is None else w
+    return xp.where(m, ones, xp.zeros_like(ones))
+
+
+def _size(x: Array, /, *, xp: Any) -> Any:
+    """The element count of ``x``: a Python int when its shape is static, else a 0-D array (symbolic TF)."""
+    if all(isinstance(d, int) for d in x.shape):
+        return math.prod(x.shape)
+    return xp.sum(xp.ones_like(x))
+
+
+def sum_to_shape(x: Array, shape: tuple[int, ...], /, *, xp: Any) -> Array:
+    """Sum ``x`` over the axes along which an array of ``shape`` was broadcast to ``x``'s shape."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    if axes:
+        x = xp.sum(x, axis=axes, keepdims=True)
+    return xp.reshape(x, shape) if lead else x
