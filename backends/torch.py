@@ -161,6 +161,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return aten.huber_loss_backward(scale, p, t, 0, delta)
 
     return {
+        "sigmoid": torch.sigmoid,
         "huber_error": huber_error,
         "huber_error_vjp": huber_error_vjp,
         "squared_error": squared_error,

@@ -22,15 +22,16 @@ framework, and the rule sees None where the caller passed None.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from lossport import backends
 from lossport._reduction import reduce_loss
 
-__all__ = ["Rule", "apply", "elementwise_rule", "sum_to_shape"]
+__all__ = ["RULES", "Rule", "apply", "composition", "elementwise_rule", "sum_to_shape"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -61,6 +62,13 @@ class Rule:
     forward: Forward
     backward: Backward
 
+    def __post_init__(self) -> None:
+        RULES[self.name] = self
+
+
+RULES: dict[str, Rule] = {}
+"""Every rule by its loss's name (tests/test_gradients.py checks each backward against autodiff)."""
+
 
 # (namespace name) -> the adapter's binder, or None. Adapters never change, so the lookup is made once.
 _binders: dict[str, Callable[..., Array] | None] = {}
@@ -78,10 +86,24 @@ def _binder(xp: Any) -> Callable[..., Array] | None:
     return found
 
 
+_unbound: list[bool] = []  # non-empty inside `composition()`
+
+
+@contextlib.contextmanager
+def composition() -> Iterator[None]:
+    """Within it, rules are not bound: autodiff differentiates the forward's composition. The tests' reference
+    for every rule's backward (tests/test_gradients.py); not thread-safe, not for users."""
+    _unbound.append(True)
+    try:
+        yield
+    finally:
+        _unbound.pop()
+
+
 def apply(rule: Rule, params: Hashable, *arrays: Array | None, xp: Any) -> Array:
     """``rule.forward(params, *arrays)``'s value, differentiated by ``rule.backward`` in ``xp``'s framework."""
     bind = _binder(xp)
-    if bind is None:
+    if bind is None or _unbound:
         return rule.forward(params, *arrays, xp=xp)[0]
     return bind(rule, params, arrays, xp)
 
@@ -89,47 +111,56 @@ def apply(rule: Rule, params: Hashable, *arrays: Array | None, xp: Any) -> Array
 # -- elementwise losses ----------------------------------------------------------------------------------------
 
 Value = Callable[..., Array]
-"""``value(knobs, predictions, targets, *, xp) -> ℓ``, elementwise."""
-Derivative = Callable[..., tuple[Array | None, Array | None]]
-"""``derivative(knobs, predictions, targets, scale, needs, *, xp) -> (scale·∂ℓ/∂p, scale·∂ℓ/∂t)``."""
+"""``value(knobs, predictions, targets, *extras, xp=xp) -> ℓ``, elementwise."""
+Derivative = Callable[..., tuple[Array | None, ...]]
+"""``derivative(knobs, predictions, targets, *extras, scale=, needs=, xp=)``: ``scale·∂ℓ/∂a`` for ``a`` in
+``(predictions, targets, *extras)``, None where ``needs`` says nobody asked."""
 
 
 def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
-    """The rule of a loss ``ℓ(p, t)`` taken elementwise, then weighted, masked and reduced.
+    """The rule of a loss ``ℓ(p, t, *extras)`` taken elementwise, then weighted, masked and reduced.
 
-    Its arrays are ``(predictions, targets, weights, where)`` and its ``params`` are ``(knobs, reduction)``. The
-    backward forms the cotangent of each element of ``ℓ`` (a 0-D scale for an unweighted ``"mean"`` or ``"sum"``;
+    Its arrays are ``(predictions, targets, weights, where, *extras)`` (extras: array knobs such as a
+    ``pos_weight``, broadcast against the loss) and its ``params`` are ``(knobs, reduction)``. The backward forms
+    the cotangent of each element of ``ℓ`` (a 0-D scale for an unweighted ``"mean"`` or ``"sum"``;
     ``g·w·mask / Σ w·mask`` otherwise) and hands it to ``derivative``, which multiplies it in where it is cheapest.
     The weights' cotangent is ``g·mask·ℓ`` (``"sum"``, ``"none"``) or ``g·mask·(ℓ − value) / Σ w·mask``
-    (``"mean"``), summed over the axes they were broadcast along; it recomputes ``ℓ``, and only when asked. The
-    rule saves nothing but its inputs.
+    (``"mean"``); it recomputes ``ℓ``, and only when asked. Cotangents of broadcast arrays (weights, extras) are
+    summed over the axes they were broadcast along. The rule saves nothing but its inputs.
     """
 
-    def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *, xp: Any) -> Any:
+    def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *extras: Array,
+                xp: Any) -> Any:
         knobs, reduction = params
-        loss = value(knobs, p, t, xp=xp)
+        loss = value(knobs, p, t, *extras, xp=xp)
         return reduce_loss(loss, reduction, weights=w, where=m, out_dtype=loss.dtype, xp=xp), ()
 
     def backward(params: Any, arrays: tuple[Array, ...], residuals: tuple[Array, ...], g: Array,
                  needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
         knobs, reduction = params
-        p, t, w, m = arrays
+        p, t, w, m, *extras = arrays
         weight = _mask_weights(w, m, p, xp=xp)
         if reduction == "mean":
             total = _size(p, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(p))
             g = g / total
         scale = g if weight is None else g * weight
-        grad_p, grad_t = derivative(knobs, p, t, scale, needs[:2], xp=xp)
+        wanted = (needs[0], needs[1], *needs[4:])
+        grads = derivative(knobs, p, t, *extras, scale=scale, needs=wanted, xp=xp)
+        grad_extras = [None if gx is None else _like(gx, x, xp=xp) for gx, x in zip(grads[2:], extras)]
         grad_w = None
         if w is not None and needs[2]:
-            loss = value(knobs, p, t, xp=xp)
+            loss = value(knobs, p, t, *extras, xp=xp)
             if reduction == "mean":  # ∂(Σ wℓ / Σ w)/∂w = (ℓ − mean) / Σ w; the 1 / Σ w is in g already
                 loss = loss - xp.sum(weight * loss) / total
-            grad_w = loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss))
-            grad_w = xp.astype(sum_to_shape(grad_w, tuple(w.shape), xp=xp), w.dtype, copy=False)
-        return grad_p, grad_t, grad_w, None
+            grad_w = _like(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)
+        return (grads[0], grads[1], grad_w, None, *grad_extras)
 
     return Rule(name, forward, backward)
+
+
+def _like(grad: Array, x: Array, /, *, xp: Any) -> Array:
+    """``grad`` summed to ``x``'s shape (over the axes ``x`` was broadcast along) and cast to its dtype."""
+    return xp.astype(sum_to_shape(grad, tuple(x.shape), xp=xp), x.dtype, copy=False)
 
 
 def _mask_weights(w: Array | None, m: Array | None, like: Array, /, *, xp: Any) -> Array | None:

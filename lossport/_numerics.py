@@ -33,6 +33,7 @@ __all__ = [
     "logsumexp",
     "mul0",
     "one_hot",
+    "sigmoid",
     "softplus",
     "squared_error",
     "squared_error_vjp",
@@ -177,6 +178,13 @@ def softplus(x: Array, /, *, xp: Any) -> Array:
     if native is not None:
         return native(x)
     return _softplus_generic(x, xp=xp)
+
+
+def sigmoid(x: Array, /, *, xp: Any) -> Array:
+    """``1 / (1 + exp(−x))``: within a few ulps everywhere (``exp`` overflows to ``inf`` and gives 0 for
+    ``x ≪ 0``), exactly 0 and 1 at ``∓inf``. ``sigmoid(−x)`` is ``1 − sigmoid(x)`` without its cancellation."""
+    native = _native("sigmoid", xp)
+    return native(x) if native is not None else 1.0 / (1.0 + xp.exp(-x))
 
 
 def _log_sigmoid_generic(x: Array, *, xp: Any) -> Array:

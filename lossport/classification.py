@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lossport._gradients import apply, elementwise_rule
 from lossport._namespace import array_namespace, device
 from lossport._numerics import (
     clamped_log,
@@ -14,6 +15,7 @@ from lossport._numerics import (
     logsumexp,
     mul0,
     one_hot,
+    sigmoid,
     softplus,
 )
 from lossport._reduction import Reduction, check_reduction, reduce_loss
@@ -493,16 +495,49 @@ def binary_cross_entropy_with_logits(
     xp, logits, labels, out_dtype = elementwise_inputs(
         logits, labels, weights, where, names=("logits", "labels"), xp=xp
     )
-    if label_smoothing:
-        labels = (1.0 - label_smoothing) * labels + 0.5 * label_smoothing
-    positive = mul0(labels, softplus(-logits, xp=xp), xp=xp)
-    if pos_weight is not None:
-        if not isinstance(pos_weight, (int, float)):
-            check_floating("pos_weight", pos_weight, xp=xp)
-            pos_weight = xp.astype(pos_weight, logits.dtype, copy=False)
-        positive = pos_weight * positive
-    loss = positive + mul0(1.0 - labels, softplus(logits, xp=xp), xp=xp)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    extras = ()
+    if pos_weight is not None and not isinstance(pos_weight, (int, float)):
+        check_floating("pos_weight", pos_weight, xp=xp)
+        extras, pos_weight = (xp.astype(pos_weight, logits.dtype, copy=False),), None
+    params = ((float(label_smoothing), None if pos_weight is None else float(pos_weight)), reduction)
+    loss = apply(_SIGMOID_CE, params, logits, labels, weights, where, *extras, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _sigmoid_ce(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, xp: Any) -> Array:
+    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, a zero coefficient counting 0 at ``±inf``."""
+    smoothing, pos_weight = knobs
+    if smoothing:
+        y = (1.0 - smoothing) * y + 0.5 * smoothing
+    positive = mul0(y, softplus(-x, xp=xp), xp=xp)
+    w = extras[0] if extras else pos_weight
+    if w is not None:
+        positive = w * positive
+    return positive + mul0(1.0 - y, softplus(x, xp=xp), xp=xp)
+
+
+def _sigmoid_ce_vjp(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, scale: Array,
+                    needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, ...]:
+    """``∂ℓ/∂x = (1 − y)·σ(x) − w·y·σ(−x)`` (``σ(x) − y`` for ``w = 1``, but with no cancellation for a confident
+    prediction: each term is exact to an ulp), ``∂ℓ/∂y = (1 − s)·(w·softplus(−x) − softplus(x))`` (``−x`` for
+    ``w = 1``), ``∂ℓ/∂w = y·softplus(−x)``, each times ``scale``; ``y`` is the smoothed label."""
+    smoothing, pos_weight = knobs
+    w = extras[0] if extras else pos_weight
+    y_smooth = (1.0 - smoothing) * y + 0.5 * smoothing if smoothing else y
+    negative = sigmoid(-x, xp=xp)
+    if w is not None:
+        negative = w * negative
+    grad_x = ((1.0 - y_smooth) * sigmoid(x, xp=xp) - y_smooth * negative) * scale if needs[0] else None
+    grad_y = grad_w = None
+    if needs[1]:
+        grad_y = -x if w is None else w * softplus(-x, xp=xp) - softplus(x, xp=xp)
+        grad_y = grad_y * (scale if not smoothing else (1.0 - smoothing) * scale)
+    if extras and needs[2]:
+        grad_w = mul0(y_smooth, softplus(-x, xp=xp), xp=xp) * scale
+    return (grad_x, grad_y, grad_w)
+
+
+_SIGMOID_CE = elementwise_rule("binary_cross_entropy_with_logits", _sigmoid_ce, _sigmoid_ce_vjp)
 
 
 # -- focal, poly-1, Brier, generalized and multi-label cross-entropies ---------------------------------------------

@@ -104,7 +104,7 @@ def mean_squared_error(
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
-def _squared_error_vjp(knobs: tuple[()], p: Array, t: Array, scale: Array, needs: tuple[bool, bool], /, *,
+def _squared_error_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
                        xp: Any) -> tuple[Array, Array | None]:
     """``∂(p − t)²/∂p = 2(p − t) = −∂/∂t``, scaled by the reduction's cotangent in the same pass."""
     grad = squared_error_vjp(p, t, scale, xp=xp)
@@ -272,7 +272,7 @@ def huber(
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
-def _huber_vjp(delta: float, p: Array, t: Array, scale: Array, needs: tuple[bool, bool], /, *,
+def _huber_vjp(delta: float, p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
                xp: Any) -> tuple[Array, Array | None]:
     """``∂ℓ/∂p = clip(p − t, −δ, δ) = −∂ℓ/∂t``, scaled by the reduction's cotangent in the same pass."""
     grad = huber_error_vjp(p, t, delta, scale, xp=xp)

@@ -1,0 +1,217 @@
+"""Custom backward passes (lossport/_gradients.py) against autodiff of the forward's own composition.
+
+For every loss with a rule, on every parity case that has a gradient: the cotangents of every floating input
+(predictions, targets, weights, array knobs such as ``pos_weight``) under the rule equal those that the framework's
+autodiff computes through the same forward with the rule unbound (``_gradients.composition()``), in float64, on
+JAX, torch and TensorFlow; so do second derivatives (Hessian-vector products) where the framework differentiates
+a backward. ``jax.jit``, ``jax.vmap`` and ``torch.func.grad`` run on the first case of each loss. The parity
+matrix (tests/test_matrix.py) checks the predictions' gradient against JAX float64 autodiff of the plain loss and
+finite differences, on every backend and dtype, eager and compiled (``jax.jit``, ``tf.function(jit_compile=True)``,
+``torch.compile(fullgraph=True)``), so those modes are not repeated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from lossport.backends import parity
+from lossport.backends.parity.cases import Case, cases_for
+from support import BACKENDS
+
+import lossport
+from lossport import _gradients
+
+
+def _soft(case: Case) -> Case:
+    """The case with its hard 0/1 float labels made soft (distillation's case).
+
+    At a label of exactly 0 or 1, autodiff of the composition differentiates ``mul0(y, softplus(−x))`` as 0 in
+    ``y`` (its ``where`` masks the coefficient where it is 0), while the true derivative, which the rules give, is
+    ``softplus(−x)``: soft labels compare like with like. The predictions (the first argument) are kept.
+    """
+    rng = np.random.default_rng(11)
+
+    def soften(a: Any) -> Any:
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size and np.isin(a, (0.0, 1.0)).all():
+            return rng.uniform(0.05, 0.95, size=a.shape)
+        return a
+
+    args = (case.args[0], *(soften(a) for a in case.args[1:]))
+    return Case(case.loss, case.name, args, {k: soften(v) for k, v in case.kwargs.items()}, case.grad, case.extreme)
+
+
+RULE_LOSSES = sorted(_gradients.RULES)
+CASES = [_soft(c) for loss in RULE_LOSSES for c in cases_for(loss) if c.grad is not None and not c.extreme]
+FIRST = [next(c for c in CASES if c.loss == loss) for loss in RULE_LOSSES]
+AUTODIFF = [b for b in ("jax", "torch", "tensorflow") if b in BACKENDS]
+
+
+def _param(case: Case) -> Any:
+    return pytest.param(case, id=f"{case.loss}-{case.name}")
+
+
+def test_the_rules_are_the_losses_that_have_them() -> None:
+    assert RULE_LOSSES and set(RULE_LOSSES) <= set(lossport.__all__)
+
+
+def _floating(leaves: list[Any]) -> list[int]:
+    return [i for i, a in enumerate(leaves) if "float" in str(a.dtype)]
+
+
+def _loss_of(case: Case, rebuild: Callable[..., Any], leaves: list[Any], cotangent: Any,
+             xp_sum: Callable[[Any], Any]) -> Callable[..., Any]:
+    """The case's loss as a scalar function of its floating leaves: ``Σ cotangent · loss`` (any reduction)."""
+    floating = _floating(leaves)
+
+    def f(*values: Any) -> Any:
+        full = list(leaves)
+        for i, v in zip(floating, values):
+            full[i] = v
+        args, kwargs = rebuild(full)
+        return xp_sum(getattr(lossport, case.loss)(*args, **kwargs) * cotangent)
+
+    return f
+
+
+def _grads(case: Case, backend: str, *, second: bool = False) -> list[np.ndarray]:
+    """float64 cotangents of every floating input (or, with ``second``, a Hessian-vector product in each)."""
+    leaves, rebuild = parity.bind(case, backend, "float64")
+    shape = np.shape(parity.reference(case, "float64"))
+    rng = np.random.default_rng(7)
+    cot_np = rng.uniform(0.5, 1.5, size=shape)
+    floating = _floating(leaves)
+    vectors = [rng.normal(size=tuple(leaves[i].shape)) for i in floating]
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        f = _loss_of(case, rebuild, leaves, jnp.asarray(cot_np), jnp.sum)
+        argnums = tuple(range(len(floating)))
+        if not second:
+            return [np.asarray(g) for g in jax.grad(f, argnums=argnums)(*[leaves[i] for i in floating])]
+        grad = jax.grad(f, argnums=argnums)
+        hvp = jax.grad(lambda *v: sum(jnp.sum(g * w) for g, w in zip(grad(*v), vectors)), argnums=argnums)
+        return [np.asarray(g) for g in hvp(*[leaves[i] for i in floating])]
+    if backend == "torch":
+        import torch
+
+        xs = [leaves[i].detach().clone().requires_grad_(True) for i in floating]
+        f = _loss_of(case, rebuild, leaves, torch.as_tensor(cot_np), torch.sum)
+        grads = torch.autograd.grad(f(*xs), xs, create_graph=second, allow_unused=True)
+        if second:
+            dot = sum((g * torch.as_tensor(w)).sum() for g, w in zip(grads, vectors) if g is not None)
+            grads = torch.autograd.grad(dot, xs, allow_unused=True)
+        return [np.zeros(x.shape) if g is None else g.detach().numpy() for g, x in zip(grads, xs)]
+    import tensorflow as tf
+
+    xs = [tf.Variable(leaves[i]) for i in floating]
+    f = _loss_of(case, rebuild, leaves, tf.constant(cot_np), tf.reduce_sum)
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            value = f(*xs)
+        grads = inner.gradient(value, xs)
+        dot = sum(tf.reduce_sum(g * w) for g, w in zip(grads, vectors) if g is not None)
+    if second:
+        grads = outer.gradient(dot, xs)
+    return [np.zeros(x.shape) if g is None else g.numpy() for g, x in zip(grads, xs)]
+
+
+def _assert_same(rule: list[np.ndarray], composed: list[np.ndarray]) -> None:
+    assert len(rule) == len(composed)
+    for a, b in zip(rule, composed):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12 * max(1.0, float(np.max(np.abs(b)))))
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("backend", AUTODIFF)
+def test_rule_matches_autodiff_of_the_composition(case: Case, backend: str) -> None:
+    rule = _grads(case, backend)
+    with _gradients.composition():
+        composed = _grads(case, backend)
+    _assert_same(rule, composed)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("backend", AUTODIFF)
+def test_second_derivatives_match(case: Case, backend: str) -> None:
+    rule = _grads(case, backend, second=True)
+    with _gradients.composition():
+        composed = _grads(case, backend, second=True)
+    _assert_same(rule, composed)
+
+
+# -- modes ------------------------------------------------------------------------------------------------------
+
+
+def _first_grad(case: Case, backend: str, dtype: str, transform: Callable[[Callable[..., Any]], Any]) -> np.ndarray:
+    """The gradient in the case's first floating argument, through ``transform`` (a compiler, or the identity)."""
+    leaves, rebuild = parity.bind(case, backend, dtype)
+    i = _floating(leaves)[0]
+
+    def loss(x: Any) -> Any:
+        full = list(leaves)
+        full[i] = x
+        args, kwargs = rebuild(full)
+        out = getattr(lossport, case.loss)(*args, **kwargs)
+        return out.sum() if backend == "torch" else (out if out.ndim == 0 else sum_of(backend, out))
+
+    return transform(loss)(leaves[i])
+
+
+def sum_of(backend: str, x: Any) -> Any:
+    if backend == "jax":
+        import jax.numpy as jnp
+
+        return jnp.sum(x)
+    import tensorflow as tf
+
+    return tf.reduce_sum(x)
+
+
+@pytest.mark.skipif("jax" not in BACKENDS, reason="JAX is not installed")
+@pytest.mark.parametrize("case", [_param(c) for c in FIRST])
+def test_jax_jit_and_vmap(case: Case) -> None:
+    """``jit`` of ``grad`` gives eager ``grad``; ``vmap`` of the per-row gradient gives the rows of the summed
+    loss's gradient (per-sample gradients, as DP-SGD takes them)."""
+    import jax
+    import jax.numpy as jnp
+
+    eager = np.asarray(_first_grad(case, "jax", "float64", jax.grad))
+    jitted = np.asarray(_first_grad(case, "jax", "float64", lambda f: jax.jit(jax.grad(f))))
+    np.testing.assert_allclose(jitted, eager, rtol=1e-12)
+    leaves, rebuild = parity.bind(case, "jax", "float64")
+    i = _floating(leaves)[0]
+    batch = leaves[i].shape[:1]
+    if len(leaves[i].shape) < 2 or any(leaf.shape[:1] != batch for leaf in leaves):
+        pytest.skip("per-row vmap needs inputs that share a leading batch axis")
+
+    def summed(x: Any, rows: Any) -> Any:
+        full = [jnp.take(leaf, rows, axis=0) for leaf in leaves]
+        full[i] = x
+        args, kwargs = rebuild(full)
+        return getattr(lossport, case.loss)(*args, **{**kwargs, "reduction": "sum"})
+
+    per_row = jax.vmap(lambda x, k: jax.grad(summed)(x[None], k[None])[0])(leaves[i], jnp.arange(batch[0]))
+    whole = jax.grad(summed)(leaves[i], jnp.arange(batch[0]))
+    np.testing.assert_allclose(np.asarray(per_row), np.asarray(whole), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("case", [_param(c) for c in FIRST])
+def test_torch_func_grad(case: Case) -> None:
+    """``torch.func.grad`` runs the rule's Function (setup_context) and gives autograd's gradient."""
+    import torch
+    import torch.func
+
+    def eager(f: Callable[..., Any]) -> Callable[..., Any]:
+        def g(x: Any) -> Any:
+            x = x.detach().requires_grad_(True)
+            return torch.autograd.grad(f(x), x)[0]
+        return g
+
+    expected = _first_grad(case, "torch", "float64", eager).numpy()
+    functional = _first_grad(case, "torch", "float64", torch.func.grad)
+    np.testing.assert_allclose(functional.numpy(), expected, rtol=1e-12)
