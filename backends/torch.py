@@ -197,7 +197,9 @@ def _gradient_function() -> Any:
         @staticmethod
         def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
             value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
-            return (value, *residuals)
+            # A residual that is the value itself (a per-row loss under reduction="none") is copied: marking
+            # it non-differentiable would mark the value too.
+            return (value, *(r.clone() if r is value else r for r in residuals))
 
         @staticmethod
         def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Any, ...]) -> None:
@@ -210,8 +212,13 @@ def _gradient_function() -> Any:
             slots, saved = ctx.slots, ctx.saved_tensors
             count = len(slots) - 1
             arrays = unpack(slots, saved[:count])
+            residuals = saved[count:]
+            if torch.is_grad_enabled() and residuals:
+                # create_graph=True: the saved residuals are constants to autograd, so recompute them from the
+                # inputs for second derivatives to flow through them (only then: it costs a forward).
+                residuals = ctx.rule.forward(ctx.params, *arrays, xp=ctx.xp)[1]
             needs = unpack(slots, ctx.needs_input_grad[4:], fill=False)
-            grads = ctx.rule.backward(ctx.params, arrays, saved[count:], cotangent, needs, xp=ctx.xp)
+            grads = ctx.rule.backward(ctx.params, arrays, residuals, cotangent, needs, xp=ctx.xp)
             return (None, None, None, None, *(grads[i] for i in slots[1:]))
 
     return LossportRule

@@ -31,7 +31,7 @@ from typing import Any
 from lossport import backends
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "composition", "elementwise_rule", "sum_to_shape"]
+__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -141,24 +141,24 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
         p, t, w, m, *extras = arrays
         weight = _mask_weights(w, m, p, xp=xp)
         if reduction == "mean":
-            total = _size(p, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(p))
+            total = count(p, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(p))
             g = g / total
         scale = g if weight is None else g * weight
         wanted = (needs[0], needs[1], *needs[4:])
         grads = derivative(knobs, p, t, *extras, scale=scale, needs=wanted, xp=xp)
-        grad_extras = [None if gx is None else _like(gx, x, xp=xp) for gx, x in zip(grads[2:], extras)]
+        grad_extras = [None if gx is None else unbroadcast(gx, x, xp=xp) for gx, x in zip(grads[2:], extras)]
         grad_w = None
         if w is not None and needs[2]:
             loss = value(knobs, p, t, *extras, xp=xp)
             if reduction == "mean":  # ∂(Σ wℓ / Σ w)/∂w = (ℓ − mean) / Σ w; the 1 / Σ w is in g already
                 loss = loss - xp.sum(weight * loss) / total
-            grad_w = _like(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)
+            grad_w = unbroadcast(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)
         return (grads[0], grads[1], grad_w, None, *grad_extras)
 
     return Rule(name, forward, backward)
 
 
-def _like(grad: Array, x: Array, /, *, xp: Any) -> Array:
+def unbroadcast(grad: Array, x: Array, /, *, xp: Any) -> Array:
     """``grad`` summed to ``x``'s shape (over the axes ``x`` was broadcast along) and cast to its dtype."""
     return xp.astype(sum_to_shape(grad, tuple(x.shape), xp=xp), x.dtype, copy=False)
 
@@ -173,7 +173,7 @@ def _mask_weights(w: Array | None, m: Array | None, like: Array, /, *, xp: Any) 
     return xp.where(m, ones, xp.zeros_like(ones))
 
 
-def _size(x: Array, /, *, xp: Any) -> Any:
+def count(x: Array, /, *, xp: Any) -> Any:
     """The element count of ``x``: a Python int when its shape is static, else a 0-D array (symbolic TF)."""
     if all(isinstance(d, int) for d in x.shape):
         return math.prod(x.shape)

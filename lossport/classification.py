@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossport._gradients import apply, elementwise_rule
+from lossport._gradients import Rule, apply, count, elementwise_rule, unbroadcast
 from lossport._namespace import array_namespace, device
 from lossport._numerics import (
     clamped_log,
@@ -147,24 +147,112 @@ def sparse_softmax_cross_entropy(
     xp, logits, labels, out_dtype, keep = class_index_inputs(
         "logits", logits, labels, axis, ignore_index, class_weights, weights, where, xp
     )
-    scale = None
-    if label_smoothing == 0:
-        loss = -log_softmax_at(logits, labels, xp=xp)
-        if class_weights is not None:
-            scale = _picked_weights(class_weights, labels, logits.dtype, xp=xp)
-            loss = scale * loss
-    else:
-        logp = log_softmax(logits, xp=xp)
-        picked = -xp.squeeze(xp.take_along_axis(logp, xp.expand_dims(labels, axis=-1), axis=-1), axis=-1)
-        if class_weights is not None:
-            cw = xp.astype(class_weights, logits.dtype, copy=False)
-            scale = xp.take(cw, labels, axis=0)
-            picked = scale * picked
-            logp = logp * cw
-        num_classes = tuple(logits.shape)[-1]
-        loss = (1.0 - label_smoothing) * picked - (label_smoothing / num_classes) * xp.sum(logp, axis=-1)
     mask = _and(keep, where, xp=xp)
-    return reduce_loss(loss, reduction, weights=weights, where=mask, scale=scale, out_dtype=out_dtype, xp=xp)
+    if class_weights is not None:
+        class_weights = xp.astype(class_weights, logits.dtype, copy=False)
+    params = (float(label_smoothing), reduction)
+    loss = apply(_SPARSE_CE, params, logits, labels, weights, mask, class_weights, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _sparse_ce_rows(smoothing: float, z: Array, y: Array, cw: Array | None, nll: Array, /, *,
+                    xp: Any) -> tuple[Array, Array | None]:
+    """Each row's loss ``(1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c``, and ``w_y`` (None without class weights)."""
+    picked = None if cw is None else _picked_weights(cw, y, z.dtype, xp=xp)
+    loss = nll if picked is None else picked * nll
+    if smoothing:
+        logp = log_softmax(z, xp=xp)
+        uniform = xp.sum(logp if cw is None else logp * cw, axis=-1)
+        loss = (1.0 - smoothing) * loss - (smoothing / tuple(z.shape)[-1]) * uniform
+    return loss, picked
+
+
+def _sparse_ce_forward(params: tuple[float, str], z: Array, y: Array, w: Array | None, m: Array | None,
+                       cw: Array | None, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    smoothing, reduction = params
+    nll = -log_softmax_at(z, y, xp=xp)  # accurate however confident the prediction (_numerics.py)
+    loss, picked = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+    out = reduce_loss(loss, reduction, weights=w, where=m, scale=picked, out_dtype=z.dtype, xp=xp)
+    return out, (nll,)
+
+
+def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], residuals: tuple[Array, ...],
+                        g: Array, needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
+    r"""``∂ℓ/∂z = c·((1 − s)·w_y·(p − e_y) + (s/C)·(W·p − w))``, ``c`` the row's cotangent, ``W = Σ_c w_c``.
+
+    ``p = exp(z − lse)`` with ``lse = z_y + nll`` (the saved per-row loss), and at the label ``p_y − 1`` is
+    ``expm1(−nll)``, exact however confident the prediction. The weights' and class weights' cotangents follow
+    ``_gradients.elementwise_rule``'s (the class weights' through a one-hot, only when asked).
+    """
+    smoothing, reduction = params
+    z, y, w, m, cw = arrays
+    (nll,) = residuals
+    num_classes = tuple(z.shape)[-1]
+    rows = _row_weights(w, m, nll, xp=xp)
+    picked = None if cw is None else _picked_weights(cw, y, z.dtype, xp=xp)
+    if reduction == "mean":
+        counted = rows if picked is None else (picked if rows is None else rows * picked)
+        total = xp.sum(counted + xp.zeros_like(nll)) if counted is not None else count(nll, xp=xp)
+        g = g / total
+    c = g if rows is None else g * rows  # each row's cotangent: 0-D, or of the rows' shape
+    label_weight = 1.0 - smoothing if picked is None else (1.0 - smoothing) * picked
+    total_weight = num_classes if cw is None else xp.sum(cw)
+    grad_z = None
+    if needs[0]:
+        index = xp.expand_dims(y, axis=-1)
+        lse = xp.take_along_axis(z, index, axis=-1) + xp.expand_dims(nll, axis=-1)
+        coef = c * (label_weight + (smoothing / num_classes) * total_weight)
+        grad_z = xp.exp(z - lse) * _rows(coef, nll, xp=xp)
+        # The label's entry: coef·p_y − c·(1 − s)·w_y, with p_y − 1 = expm1(−nll) when s = 0 (and without W).
+        at_label = coef * xp.expm1(-nll) if not smoothing else coef * xp.exp(-nll) - c * label_weight
+        if smoothing:
+            uniform = (smoothing / num_classes) * (xp.ones_like(z) if cw is None else cw)
+            grad_z = grad_z - _rows(c, nll, xp=xp) * uniform
+            at_label = at_label - c * (smoothing / num_classes) * (1.0 if picked is None else picked)
+        classes = xp.arange(num_classes, dtype=y.dtype, device=device(z))
+        grad_z = xp.where(classes == index, _rows(at_label, nll, xp=xp), grad_z)
+    grad_w = grad_cw = None
+    if (w is not None and needs[2]) or (cw is not None and needs[4]):
+        loss, _ = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+        mean = 0.0
+        if reduction == "mean":  # the value: Σ a_i·ℓ_i / Σ a_i·w_{y_i}, a = weights·mask
+            mean = xp.sum(loss if rows is None else loss * rows) / total
+        if w is not None and needs[2]:
+            # ∂value/∂a_i = (ℓ_i − mean·w_{y_i}) / Σ a·w_y ("mean"; the division is in g), ℓ_i otherwise
+            grad_w = (loss - mean * (1.0 if picked is None else picked)) * g
+            if m is not None:
+                grad_w = xp.where(m, grad_w, xp.zeros_like(grad_w))
+            grad_w = unbroadcast(grad_w, w, xp=xp)
+        if cw is not None and needs[4]:
+            # ∂ℓ_i/∂w_k = (1 − s)·[y_i = k]·nll_i − (s/C)·log p_ik; "mean" also divides by Σ a_i·w_{y_i}.
+            hot = one_hot(y, num_classes, dtype=z.dtype, xp=xp)
+            per_class = (1.0 - smoothing) * hot * xp.expand_dims(nll, axis=-1)
+            if smoothing:
+                per_class = per_class - (smoothing / num_classes) * log_softmax(z, xp=xp)
+            if reduction == "mean":
+                per_class = per_class - hot * xp.expand_dims(mean + xp.zeros_like(nll), axis=-1)
+            grad_cw = xp.sum(xp.reshape(per_class * _rows(c, nll, xp=xp), (-1, num_classes)), axis=0)
+    return grad_z, None, grad_w, None, grad_cw
+
+
+def _row_weights(w: Array | None, m: Array | None, rows: Array, /, *, xp: Any) -> Array | None:
+    """``w·mask`` broadcast against the rows (None when both are absent)."""
+    if w is not None:
+        w = xp.astype(w, rows.dtype, copy=False)
+    if m is None:
+        return w
+    ones = xp.ones_like(rows) if w is None else w
+    return xp.where(m, ones, xp.zeros_like(ones))
+
+
+def _rows(x: Array | float, rows: Array, /, *, xp: Any) -> Array | float:
+    """A per-row quantity (0-D, or broadcastable against the rows) with the class axis appended."""
+    if isinstance(x, float) or x.ndim == 0:
+        return x
+    return xp.expand_dims(x + xp.zeros_like(rows), axis=-1)
+
+
+_SPARSE_CE = Rule("sparse_softmax_cross_entropy", _sparse_ce_forward, _sparse_ce_backward)
 
 
 def nll(

@@ -112,10 +112,10 @@ def _grads(case: Case, backend: str, *, second: bool = False) -> list[np.ndarray
     with tf.GradientTape(persistent=True) as outer:
         with tf.GradientTape() as inner:
             value = f(*xs)
-        grads = inner.gradient(value, xs)
+        grads = [None if g is None else tf.convert_to_tensor(g) for g in inner.gradient(value, xs)]  # gathers
         dot = sum(tf.reduce_sum(g * w) for g, w in zip(grads, vectors) if g is not None)
     if second:
-        grads = outer.gradient(dot, xs)
+        grads = [None if g is None else tf.convert_to_tensor(g) for g in outer.gradient(dot, xs)]
     return [np.zeros(x.shape) if g is None else g.numpy() for g, x in zip(grads, xs)]
 
 
