@@ -31,7 +31,7 @@ from typing import Any
 from lossport import backends
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "sum_to_shape", "unbroadcast"]
+__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "row_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -128,7 +128,19 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
     (``"mean"``); it recomputes ``ℓ``, and only when asked. Cotangents of broadcast arrays (weights, extras) are
     summed over the axes they were broadcast along. The rule saves nothing but its inputs.
     """
+    return _reduced_rule(name, value, derivative, rows=False)
 
+
+def row_rule(name: str, value: Value, derivative: Derivative) -> Rule:
+    """:func:`elementwise_rule` for a loss with one value per row: ``ℓ(z, y)`` reduces the last (class) axis.
+
+    Weights and ``where`` broadcast against the rows; ``derivative`` receives each row's ``scale`` (0-D, or of the
+    rows' shape) and returns cotangents of the inputs' full shape.
+    """
+    return _reduced_rule(name, value, derivative, rows=True)
+
+
+def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool) -> Rule:
     def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *extras: Array,
                 xp: Any) -> Any:
         knobs, reduction = params
@@ -139,11 +151,14 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
                  needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
         knobs, reduction = params
         p, t, w, m, *extras = arrays
-        weight = _mask_weights(w, m, p, xp=xp)
+        shaped = p[..., 0] if rows else p  # an array of the loss's shape
+        weight = _mask_weights(w, m, shaped, xp=xp)
         if reduction == "mean":
-            total = count(p, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(p))
+            total = count(shaped, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(shaped))
             g = g / total
         scale = g if weight is None else g * weight
+        if rows and scale.ndim:
+            scale = scale + xp.zeros_like(shaped)  # every row's own
         wanted = (needs[0], needs[1], *needs[4:])
         grads = derivative(knobs, p, t, *extras, scale=scale, needs=wanted, xp=xp)
         grad_extras = [None if gx is None else unbroadcast(gx, x, xp=xp) for gx, x in zip(grads[2:], extras)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossport._gradients import Rule, apply, count, elementwise_rule, unbroadcast
+from lossport._gradients import Rule, apply, count, elementwise_rule, row_rule, unbroadcast
 from lossport._namespace import array_namespace, device
 from lossport._numerics import (
     clamped_log,
@@ -379,10 +379,42 @@ def softmax_cross_entropy(
     check_reduction(reduction)
     _check_smoothing(label_smoothing)
     xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
-    if label_smoothing:
-        labels = (1.0 - label_smoothing) * labels + label_smoothing / tuple(logits.shape)[-1]
-    loss = -xp.sum(mul0(labels, log_softmax(logits, xp=xp), xp=xp), axis=-1)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_SOFT_CE, ((float(label_smoothing),), reduction), logits, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _smoothed(smoothing: float, y: Array) -> Array:
+    return (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1] if smoothing else y
+
+
+def _soft_ce(knobs: tuple[float], z: Array, y: Array, *, xp: Any) -> Array:
+    """``−Σ_c y_c·log p_c`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs nothing)."""
+    return -xp.sum(mul0(_smoothed(knobs[0], y), log_softmax(z, xp=xp), xp=xp), axis=-1)
+
+
+def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
+                 xp: Any) -> tuple[Array | None, Array | None]:
+    r"""``∂ℓ/∂z = S·p − y`` (``S = Σ_c y_c``, smoothed labels), ``∂ℓ/∂y = −(1 − s)·log p``, times the row's scale.
+
+    Where ``p > ½`` the first is ``S·expm1(log p) + (S − y)``: exact for a confident prediction of a one-hot row,
+    where ``S·p − y`` would cancel to nothing.
+    """
+    smoothing = knobs[0]
+    y_s = _smoothed(smoothing, y)
+    log_p = log_softmax(z, xp=xp)
+    scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
+    grad_z = grad_y = None
+    if needs[0]:
+        total = xp.sum(y_s, axis=-1, keepdims=True)
+        big = log_p > -math.log(2.0)
+        near_one = total * xp.expm1(xp.where(big, log_p, xp.zeros_like(log_p))) + (total - y_s)
+        grad_z = xp.where(big, near_one, total * xp.exp(log_p) - y_s) * scale
+    if needs[1]:
+        grad_y = -log_p * (scale if not smoothing else (1.0 - smoothing) * scale)
+    return grad_z, grad_y
+
+
+_SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp)
 
 
 def categorical_cross_entropy(
