@@ -1,4 +1,4 @@
-"""TensorFlow adapter: lossport's own namespace (``_tensorflow_namespace``) and ``tf.math`` for the primitives.
+"""TensorFlow adapter: lossport's own namespace (the package ``_tensorflow``) and ``tf.math`` for the primitives.
 
 array-api-compat does not support TensorFlow, so ``namespace()`` returns lossport's namespace written on TF core
 ops. Nothing here imports TensorFlow at import time or to look at an array: ``is_array`` looks in
@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from lossport.backends import LazyNative
+from lossport.backends import LazyNative, layout, unpack
 
 NAME = "tensorflow"
-NAMESPACE_NAMES = ("lossport.backends._tensorflow_namespace",)
+NAMESPACE_NAMES = ("lossport.backends._tensorflow",)
 
 
 def framework_imported() -> bool:
@@ -65,6 +65,30 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
 
 native = LazyNative(_native)
+
+
+def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) -> Any:
+    """``tf.custom_gradient`` over a lossport rule (lossport/_gradients.py): eager, ``tf.function`` (with
+    ``jit_compile=True`` too) and ``GradientTape``; the backward is TensorFlow code, so nested tapes differentiate
+    it again. TensorFlow has no cheap test for a watching tape, so the rule is always bound."""
+    import tensorflow as tf
+
+    slots = layout(arrays)
+
+    @tf.custom_gradient
+    @tf.autograph.experimental.do_not_convert  # no tensor-dependent control flow; converting costs seconds
+    def run(*present: Any) -> Any:
+        full = unpack(slots, present)
+        value, residuals = rule.forward(params, *full, xp=xp)
+
+        def backward(cotangent: Any) -> list[Any]:
+            needs = unpack(slots, tuple(True for _ in present), fill=False)
+            grads = rule.backward(params, full, residuals, cotangent, needs, xp=xp)
+            return [grads[i] for i in slots[1:]]
+
+        return value, backward
+
+    return run(*(arrays[i] for i in slots[1:]))
 
 
 def is_concrete(x: Any) -> bool:
