@@ -31,7 +31,7 @@ from typing import Any
 from lossport import backends
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "row_rule", "sum_to_shape", "unbroadcast"]
+__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "row_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -152,7 +152,7 @@ def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool
         knobs, reduction = params
         p, t, w, m, *extras = arrays
         shaped = p[..., 0] if rows else p  # an array of the loss's shape
-        weight = _mask_weights(w, m, shaped, xp=xp)
+        weight = mask_weights(w, m, shaped, xp=xp)
         if reduction == "mean":
             total = count(shaped, xp=xp) if weight is None else xp.sum(weight + xp.zeros_like(shaped))
             g = g / total
@@ -178,7 +178,7 @@ def unbroadcast(grad: Array, x: Array, /, *, xp: Any) -> Array:
     return xp.astype(sum_to_shape(grad, tuple(x.shape), xp=xp), x.dtype, copy=False)
 
 
-def _mask_weights(w: Array | None, m: Array | None, like: Array, /, *, xp: Any) -> Array | None:
+def mask_weights(w: Array | None, m: Array | None, like: Array, /, *, xp: Any) -> Array | None:
     """``w·mask`` in ``like``'s dtype (broadcast as given), or None when both are absent."""
     if w is not None:
         w = xp.astype(w, like.dtype, copy=False)

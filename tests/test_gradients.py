@@ -26,17 +26,22 @@ from lossport import _gradients
 
 
 def _soft(case: Case) -> Case:
-    """The case with its hard 0/1 float labels made soft (distillation's case).
+    """The case with its hard 0/1 float labels made soft (distillation's case), and zero counts made positive.
 
-    At a label of exactly 0 or 1, autodiff of the composition differentiates ``mul0(y, softplus(−x))`` as 0 in
-    ``y`` (its ``where`` masks the coefficient where it is 0), while the true derivative, which the rules give, is
-    ``softplus(−x)``: soft labels compare like with like. The predictions (the first argument) are kept.
+    At a label (or Poisson count) of exactly 0, autodiff of the composition differentiates ``mul0(y, f(x))`` or
+    ``xlogy(y, ·)`` as 0 in ``y`` (their ``where`` masks the coefficient where it is 0), while the true derivative,
+    which the rules give, is ``f(x)``: the loss is linear in ``y``. Soft labels and positive counts compare like
+    with like. The predictions (the first argument) are kept.
     """
     rng = np.random.default_rng(11)
 
     def soften(a: Any) -> Any:
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size and np.isin(a, (0.0, 1.0)).all():
+        if not (isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size):
+            return a
+        if np.isin(a, (0.0, 1.0)).all():
             return rng.uniform(0.05, 0.95, size=a.shape)
+        if (a >= 0).all() and (a == 0).any():
+            return np.where(a == 0, rng.uniform(0.05, 0.95, size=a.shape), a)
         return a
 
     args = (case.args[0], *(soften(a) for a in case.args[1:]))
@@ -103,8 +108,10 @@ def _grads(case: Case, backend: str, *, second: bool = False) -> list[np.ndarray
         grads = torch.autograd.grad(f(*xs), xs, create_graph=second, allow_unused=True)
         if second:
             dot = sum((g * torch.as_tensor(w)).sum() for g, w in zip(grads, vectors) if g is not None)
-            grads = torch.autograd.grad(dot, xs, allow_unused=True)
-        return [np.zeros(x.shape) if g is None else g.detach().numpy() for g, x in zip(grads, xs)]
+            # a piecewise-linear loss's gradient may not depend on the inputs at all: its Hessian is 0
+            needed = getattr(dot, "requires_grad", False)
+            grads = torch.autograd.grad(dot, xs, allow_unused=True) if needed else [None] * len(xs)
+        return [np.zeros(x.shape) if g is None else g.detach().numpy(force=True) for g, x in zip(grads, xs)]
     import tensorflow as tf
 
     xs = [tf.Variable(leaves[i]) for i in floating]

@@ -1,0 +1,185 @@
+"""The cross-entropies' rules (lossport/_gradients.py): each one's forward and its fused backward.
+
+lossport/classification.py's public functions validate the inputs and call these through ``apply``. Every
+backward works from the inputs and per-row residuals only: ``softmax − onehot`` for the softmax family (exact at
+the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lossport._gradients import Rule, count, elementwise_rule, mask_weights, row_rule, unbroadcast
+from lossport._namespace import device
+from lossport._numerics import log_softmax, log_softmax_at, mul0, one_hot, sigmoid, softplus
+from lossport._reduction import reduce_loss
+
+__all__ = ["SIGMOID_CE", "SOFT_CE", "SPARSE_CE", "picked_weights"]
+
+Array = Any
+
+
+def picked_weights(class_weights: Array, labels: Array, dtype: Any, /, *, xp: Any) -> Array:
+    """Each label's class weight, in ``dtype``."""
+    return xp.take(xp.astype(class_weights, dtype, copy=False), labels, axis=0)
+
+
+def _sparse_ce_rows(smoothing: float, z: Array, y: Array, cw: Array | None, nll: Array, /, *,
+                    xp: Any) -> tuple[Array, Array | None]:
+    """Each row's loss ``(1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c``, and ``w_y`` (None without class weights)."""
+    picked = None if cw is None else picked_weights(cw, y, z.dtype, xp=xp)
+    loss = nll if picked is None else picked * nll
+    if smoothing:
+        logp = log_softmax(z, xp=xp)
+        uniform = xp.sum(logp if cw is None else logp * cw, axis=-1)
+        loss = (1.0 - smoothing) * loss - (smoothing / tuple(z.shape)[-1]) * uniform
+    return loss, picked
+
+
+def _sparse_ce_forward(params: tuple[float, str], z: Array, y: Array, w: Array | None, m: Array | None,
+                       cw: Array | None, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    smoothing, reduction = params
+    nll = -log_softmax_at(z, y, xp=xp)  # accurate however confident the prediction (_numerics.py)
+    loss, picked = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+    out = reduce_loss(loss, reduction, weights=w, where=m, scale=picked, out_dtype=z.dtype, xp=xp)
+    return out, (nll,)
+
+
+def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], residuals: tuple[Array, ...],
+                        g: Array, needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
+    r"""``∂ℓ/∂z = c·((1 − s)·w_y·(p − e_y) + (s/C)·(W·p − w))``, ``c`` the row's cotangent, ``W = Σ_c w_c``.
+
+    ``p = exp(z − lse)`` with ``lse = z_y + nll`` (the saved per-row loss), and at the label ``p_y − 1`` is
+    ``expm1(−nll)``, exact however confident the prediction. The weights' and class weights' cotangents follow
+    ``_gradients.elementwise_rule``'s (the class weights' through a one-hot, only when asked).
+    """
+    smoothing, reduction = params
+    z, y, w, m, cw = arrays
+    (nll,) = residuals
+    num_classes = tuple(z.shape)[-1]
+    rows = mask_weights(w, m, nll, xp=xp)
+    picked = None if cw is None else picked_weights(cw, y, z.dtype, xp=xp)
+    if reduction == "mean":
+        counted = rows if picked is None else (picked if rows is None else rows * picked)
+        total = xp.sum(counted + xp.zeros_like(nll)) if counted is not None else count(nll, xp=xp)
+        g = g / total
+    c = g if rows is None else g * rows  # each row's cotangent: 0-D, or of the rows' shape
+    label_weight = 1.0 - smoothing if picked is None else (1.0 - smoothing) * picked
+    total_weight = num_classes if cw is None else xp.sum(cw)
+    grad_z = None
+    if needs[0]:
+        index = xp.expand_dims(y, axis=-1)
+        lse = xp.take_along_axis(z, index, axis=-1) + xp.expand_dims(nll, axis=-1)
+        coef = c * (label_weight + (smoothing / num_classes) * total_weight)
+        grad_z = xp.exp(z - lse) * _rows(coef, nll, xp=xp)
+        # The label's entry: coef·p_y − c·(1 − s)·w_y, with p_y − 1 = expm1(−nll) when s = 0 (and without W).
+        at_label = coef * xp.expm1(-nll) if not smoothing else coef * xp.exp(-nll) - c * label_weight
+        if smoothing:
+            uniform = (smoothing / num_classes) * (xp.ones_like(z) if cw is None else cw)
+            grad_z = grad_z - _rows(c, nll, xp=xp) * uniform
+            at_label = at_label - c * (smoothing / num_classes) * (1.0 if picked is None else picked)
+        classes = xp.arange(num_classes, dtype=y.dtype, device=device(z))
+        grad_z = xp.where(classes == index, _rows(at_label, nll, xp=xp), grad_z)
+    grad_w = grad_cw = None
+    if (w is not None and needs[2]) or (cw is not None and needs[4]):
+        loss, _ = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+        mean = 0.0
+        if reduction == "mean":  # the value: Σ a_i·ℓ_i / Σ a_i·w_{y_i}, a = weights·mask
+            mean = xp.sum(loss if rows is None else loss * rows) / total
+        if w is not None and needs[2]:
+            # ∂value/∂a_i = (ℓ_i − mean·w_{y_i}) / Σ a·w_y ("mean"; the division is in g), ℓ_i otherwise
+            grad_w = (loss - mean * (1.0 if picked is None else picked)) * g
+            if m is not None:
+                grad_w = xp.where(m, grad_w, xp.zeros_like(grad_w))
+            grad_w = unbroadcast(grad_w, w, xp=xp)
+        if cw is not None and needs[4]:
+            # ∂ℓ_i/∂w_k = (1 − s)·[y_i = k]·nll_i − (s/C)·log p_ik; "mean" also divides by Σ a_i·w_{y_i}.
+            hot = one_hot(y, num_classes, dtype=z.dtype, xp=xp)
+            per_class = (1.0 - smoothing) * hot * xp.expand_dims(nll, axis=-1)
+            if smoothing:
+                per_class = per_class - (smoothing / num_classes) * log_softmax(z, xp=xp)
+            if reduction == "mean":
+                per_class = per_class - hot * xp.expand_dims(mean + xp.zeros_like(nll), axis=-1)
+            grad_cw = xp.sum(xp.reshape(per_class * _rows(c, nll, xp=xp), (-1, num_classes)), axis=0)
+    return grad_z, None, grad_w, None, grad_cw
+
+
+def _rows(x: Array | float, rows: Array, /, *, xp: Any) -> Array | float:
+    """A per-row quantity (0-D, or broadcastable against the rows) with the class axis appended."""
+    if isinstance(x, float) or x.ndim == 0:
+        return x
+    return xp.expand_dims(x + xp.zeros_like(rows), axis=-1)
+
+
+SPARSE_CE = Rule("sparse_softmax_cross_entropy", _sparse_ce_forward, _sparse_ce_backward)
+
+
+def _smoothed(smoothing: float, y: Array) -> Array:
+    return (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1] if smoothing else y
+
+
+def _soft_ce(knobs: tuple[float], z: Array, y: Array, *, xp: Any) -> Array:
+    """``−Σ_c y_c·log p_c`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs nothing)."""
+    return -xp.sum(mul0(_smoothed(knobs[0], y), log_softmax(z, xp=xp), xp=xp), axis=-1)
+
+
+def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
+                 xp: Any) -> tuple[Array | None, Array | None]:
+    r"""``∂ℓ/∂z = S·p − y`` (``S = Σ_c y_c``, smoothed labels), ``∂ℓ/∂y = −(1 − s)·log p``, times the row's scale.
+
+    Where ``p > ½`` the first is ``S·expm1(log p) + (S − y)``: exact for a confident prediction of a one-hot row,
+    where ``S·p − y`` would cancel to nothing.
+    """
+    smoothing = knobs[0]
+    y_s = _smoothed(smoothing, y)
+    log_p = log_softmax(z, xp=xp)
+    scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
+    grad_z = grad_y = None
+    if needs[0]:
+        total = xp.sum(y_s, axis=-1, keepdims=True)
+        big = log_p > -math.log(2.0)
+        near_one = total * xp.expm1(xp.where(big, log_p, xp.zeros_like(log_p))) + (total - y_s)
+        grad_z = xp.where(big, near_one, total * xp.exp(log_p) - y_s) * scale
+    if needs[1]:
+        grad_y = -log_p * (scale if not smoothing else (1.0 - smoothing) * scale)
+    return grad_z, grad_y
+
+
+SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp)
+
+
+def _sigmoid_ce(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, xp: Any) -> Array:
+    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, a zero coefficient counting 0 at ``±inf``."""
+    smoothing, pos_weight = knobs
+    if smoothing:
+        y = (1.0 - smoothing) * y + 0.5 * smoothing
+    positive = mul0(y, softplus(-x, xp=xp), xp=xp)
+    w = extras[0] if extras else pos_weight
+    if w is not None:
+        positive = w * positive
+    return positive + mul0(1.0 - y, softplus(x, xp=xp), xp=xp)
+
+
+def _sigmoid_ce_vjp(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, scale: Array,
+                    needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, ...]:
+    """``∂ℓ/∂x = (1 − y)·σ(x) − w·y·σ(−x)`` (``σ(x) − y`` for ``w = 1``, but with no cancellation for a confident
+    prediction: each term is exact to an ulp), ``∂ℓ/∂y = (1 − s)·(w·softplus(−x) − softplus(x))`` (``−x`` for
+    ``w = 1``), ``∂ℓ/∂w = y·softplus(−x)``, each times ``scale``; ``y`` is the smoothed label."""
+    smoothing, pos_weight = knobs
+    w = extras[0] if extras else pos_weight
+    y_smooth = (1.0 - smoothing) * y + 0.5 * smoothing if smoothing else y
+    negative = sigmoid(-x, xp=xp)
+    if w is not None:
+        negative = w * negative
+    grad_x = ((1.0 - y_smooth) * sigmoid(x, xp=xp) - y_smooth * negative) * scale if needs[0] else None
+    grad_y = grad_w = None
+    if needs[1]:
+        grad_y = -x if w is None else w * softplus(-x, xp=xp) - softplus(x, xp=xp)
+        grad_y = grad_y * (scale if not smoothing else (1.0 - smoothing) * scale)
+    if extras and needs[2]:
+        grad_w = mul0(y_smooth, softplus(-x, xp=xp), xp=xp) * scale
+    return (grad_x, grad_y, grad_w)
+
+
+SIGMOID_CE = elementwise_rule("binary_cross_entropy_with_logits", _sigmoid_ce, _sigmoid_ce_vjp)
