@@ -130,8 +130,8 @@ def mean_absolute_error(
 
     .. math:: \ell_i = |p_i - t_i|
 
-    The gradient at ``p = t`` is the subgradient each framework picks for ``abs`` (0 in torch and TensorFlow,
-    1 in JAX).
+    The gradient at ``p = t`` is 0 (``sign(0)``, torch's and TensorFlow's subgradient of ``abs``) on every
+    framework.
 
     Parameters
     ----------
@@ -156,8 +156,20 @@ def mean_absolute_error(
     """
     check_reduction(reduction)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = xp.abs(predictions - targets)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_ABSOLUTE_ERROR, ((), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _absolute_error_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                        xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂|p − t|/∂p = sign(p − t) = −∂/∂t`` (0 at ``p = t``), times the reduction's cotangent."""
+    grad = xp.sign(p - t) * scale
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+
+_ABSOLUTE_ERROR = elementwise_rule(
+    "mean_absolute_error", lambda knobs, p, t, *, xp: xp.abs(p - t), _absolute_error_vjp
+)
 
 
 def mean_squared_logarithmic_error(
@@ -211,11 +223,42 @@ def mean_squared_logarithmic_error(
     if clip_min is None:
         check_greater_than("predictions", predictions, -1, xp=xp)
         check_greater_than("targets", targets, -1, xp=xp)
-    else:
-        predictions = xp.clip(predictions, min=float(clip_min))
-        targets = xp.clip(targets, min=float(clip_min))
-    error = xp.log1p(predictions) - xp.log1p(targets)
-    return reduce_loss(error * error, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    params = ((None if clip_min is None else float(clip_min),), reduction)
+    loss = apply(_SQUARED_LOG_ERROR, params, predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _squared_log_error(knobs: tuple[float | None], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``(log1p(p) − log1p(t))²``, both arguments first clipped below at ``clip_min`` when it is given."""
+    (clip_min,) = knobs
+    if clip_min is not None:
+        p, t = xp.clip(p, min=clip_min), xp.clip(t, min=clip_min)
+    error = xp.log1p(p) - xp.log1p(t)
+    return error * error
+
+
+def _squared_log_error_vjp(knobs: tuple[float | None], p: Array, t: Array, /, *, scale: Array,
+                           needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = 2(log1p(p) − log1p(t)) / (1 + p)``, ``∂ℓ/∂t = −2(log1p(p) − log1p(t)) / (1 + t)`` (0 below
+    ``clip_min``, for the clipped argument), times the reduction's cotangent."""
+    (clip_min,) = knobs
+    p_c, t_c = (p, t) if clip_min is None else (xp.clip(p, min=clip_min), xp.clip(t, min=clip_min))
+    twice = (xp.log1p(p_c) - xp.log1p(t_c)) * (2.0 * scale)
+    grad_p = grad_t = None
+    if needs[0]:
+        grad_p = twice / (1.0 + p_c)
+        if clip_min is not None:
+            grad_p = xp.where(p < clip_min, xp.zeros_like(grad_p), grad_p)
+    if needs[1]:
+        grad_t = twice / (-1.0 - t_c)
+        if clip_min is not None:
+            grad_t = xp.where(t < clip_min, xp.zeros_like(grad_t), grad_t)
+    return grad_p, grad_t
+
+
+_SQUARED_LOG_ERROR = elementwise_rule(
+    "mean_squared_logarithmic_error", _squared_log_error, _squared_log_error_vjp
+)
 
 
 def huber(
@@ -334,10 +377,29 @@ def pseudo_huber(
     check_reduction(reduction)
     check_positive("delta", delta)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    abs_error = xp.abs(predictions - targets)
+    loss = apply(_PSEUDO_HUBER, ((float(delta),), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _pseudo_huber(knobs: tuple[float], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``e² / (sqrt(1 + (e/δ)²) + 1)``, ``e = p − t``, with the root as a ``hypot``."""
+    (delta,) = knobs
+    abs_error = xp.abs(p - t)
     root = xp.hypot(abs_error / delta, xp.ones_like(abs_error))
-    loss = abs_error * (abs_error / (root + 1.0))
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return abs_error * (abs_error / (root + 1.0))
+
+
+def _pseudo_huber_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                      xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = e / sqrt(1 + (e/δ)²) = −∂ℓ/∂t``, ``e = p − t`` (the root a ``hypot``: no overflow), times the
+    reduction's cotangent."""
+    (delta,) = knobs
+    error = p - t
+    grad = error / xp.hypot(error / delta, xp.ones_like(error)) * scale
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+
+_PSEUDO_HUBER = elementwise_rule("pseudo_huber", _pseudo_huber, _pseudo_huber_vjp)
 
 
 # -- knob and value checks shared by the losses below ---------------------------------------------------------
@@ -402,10 +464,9 @@ def root_mean_squared_error(
     """
     check_reduction(reduction)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    error = predictions - targets
-    squared = reduce_loss(
-        error * error, reduction, weights=weights, where=where, out_dtype=predictions.dtype, xp=xp
-    )
+    # The mean squared error's rule, then a 0-D root: the backward is the MSE's times g / (2·RMSE), and nothing
+    # full-size is saved beyond the inputs.
+    squared = apply(_SQUARED_ERROR, ((), reduction), predictions, targets, weights, where, xp=xp)
     if reduction != "none":
         # sqrt with a zero gradient at 0: the inner where keeps sqrt' away from 0 on the discarded branch.
         positive = squared > 0
@@ -525,13 +586,30 @@ def smooth_l1(
     check_reduction(reduction)
     check_positive("beta", beta, allow_zero=True)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    abs_error = xp.abs(predictions - targets)
+    loss = apply(_SMOOTH_L1, ((float(beta),), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _smooth_l1(knobs: tuple[float], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``½·m²/β + (|e| − m)``, ``m = min(|e|, β)``, ``e = p − t``; ``|e|`` for ``β = 0``."""
+    (beta,) = knobs
+    abs_error = xp.abs(p - t)
     if beta == 0:
-        loss = abs_error
-    else:
-        quadratic = xp.clip(abs_error, max=float(beta))
-        loss = 0.5 * quadratic * quadratic / beta + (abs_error - quadratic)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+        return abs_error
+    quadratic = xp.clip(abs_error, max=beta)
+    return 0.5 * quadratic * quadratic / beta + (abs_error - quadratic)
+
+
+def _smooth_l1_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                   xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = clip((p − t)/β, −1, 1) = −∂ℓ/∂t`` (``sign(p − t)`` for ``β = 0``), times the reduction's
+    cotangent: Huber's derivative ``clip(p − t, −β, β)`` times ``scale / β``, in Huber's fused kernel."""
+    (beta,) = knobs
+    grad = xp.sign(p - t) * scale if beta == 0 else huber_error_vjp(p, t, beta, scale / beta, xp=xp)
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+
+_SMOOTH_L1 = elementwise_rule("smooth_l1", _smooth_l1, _smooth_l1_vjp)
 
 
 # -- log-cosh, quantile -----------------------------------------------------------------------------------------
@@ -590,7 +668,14 @@ def log_cosh(
     """
     check_reduction(reduction)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    error = predictions - targets
+    loss = apply(_LOG_COSH, ((), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _log_cosh(knobs: tuple[()], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``log cosh(p − t)``: ``log1p(expm1(|e|)² / (2 e^|e|))`` below ``|e| = 2``, ``|e| − log 2 +
+    log1p(e^(−2|e|))`` above."""
+    error = p - t
     abs_error = xp.abs(error)
     small = abs_error < _LOG_COSH_SWITCH
     # Each branch gets a harmless argument where it is discarded: expm1(e)² overflows for large |e|. Both take |e|,
@@ -600,8 +685,17 @@ def log_cosh(
     near = xp.log1p(em1 * em1 / (2.0 * xp.exp(e_small)))
     e_large = xp.where(small, xp.full_like(error, _LOG_COSH_SWITCH), abs_error)
     far = (e_large - _LOG2) + xp.log1p(xp.exp(-2.0 * e_large))
-    loss = xp.where(small, near, far)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return xp.where(small, near, far)
+
+
+def _log_cosh_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                  xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = tanh(p − t) = −∂ℓ/∂t`` (no difference of exponentials), times the reduction's cotangent."""
+    grad = xp.tanh(p - t) * scale
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+
+_LOG_COSH = elementwise_rule("log_cosh", _log_cosh, _log_cosh_vjp)
 
 
 def quantile(
@@ -620,7 +714,8 @@ def quantile(
     .. math:: \ell_i = \max\big(q\, e_i,\; (q - 1)\, e_i\big), \quad e_i = t_i - p_i
 
     An under-prediction (``t > p``) costs ``q`` per unit, an over-prediction ``1 − q``; ``q = 0.5`` is half the
-    absolute error. The gradient at ``p = t`` is the subgradient each framework picks for ``maximum``.
+    absolute error. The gradient at ``p = t`` is ``½ − q`` in the predictions (``maximum``'s even split of
+    a tie, as in JAX and torch) on every framework.
 
     Parameters
     ----------
@@ -657,9 +752,27 @@ def quantile(
         msg = f"`quantile` must be in [0, 1]; got {quantile!r}"
         raise ValueError(msg)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    error = targets - predictions
-    loss = xp.maximum(quantile * error, (quantile - 1.0) * error)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_PINBALL, ((float(quantile),), reduction), predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _pinball(knobs: tuple[float], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``max(q·e, (q − 1)·e)``, ``e = t − p``."""
+    (q,) = knobs
+    error = t - p
+    return xp.maximum(q * error, (q - 1.0) * error)
+
+
+def _pinball_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                 xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = ½(sign(p − t) + 1 − 2q) = −∂ℓ/∂t``: ``1 − q`` above the target, ``−q`` below, ``½ − q`` at it
+    (``maximum``'s even split of a tie), times the reduction's cotangent."""
+    (q,) = knobs
+    grad = (xp.sign(p - t) + (1.0 - 2.0 * q)) * (0.5 * scale)
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+
+_PINBALL = elementwise_rule("quantile", _pinball, _pinball_vjp)
 
 
 # -- likelihoods: Poisson, Gaussian -----------------------------------------------------------------------------
@@ -687,7 +800,8 @@ def poisson_nll(
 
     without the ``log(t!)`` term, so the minimum is not 0. ``full=True`` adds Stirling's approximation of it,
     ``t log t − t + ½ log(2π t)``, where ``t > 1`` only (0 elsewhere), as torch and TensorFlow do. ``0 · log 0``
-    and ``0 · (−∞)`` count as 0 (so ``eps=0`` is exact at a zero rate with a zero count).
+    and ``0 · (−∞)`` count as 0 (so ``eps=0`` is exact at a zero rate with a zero count). The gradient in the
+    targets is the loss's true one, ``−x`` (or ``−log(λ + ε)``), at a zero count too.
 
     Keras's ``Poisson`` is ``poisson_nll(rates, t, log_input=False, eps=1e-7)``; TensorFlow's
     ``log_poisson_loss(t, x, compute_full_loss=full)`` is ``poisson_nll(x, t, full=full, reduction="none")``.
@@ -740,18 +854,61 @@ def poisson_nll(
     check_positive("eps", eps, allow_zero=True)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
     check_non_negative_values("targets", targets, xp=xp)
-    if log_input:
-        loss = xp.exp(predictions) - mul0(targets, predictions, xp=xp)
-    else:
+    if not log_input:
         check_non_negative_values("predictions", predictions, xp=xp)
-        loss = predictions - xlogy(targets, predictions + eps, xp=xp)
+    params = ((log_input, full, float(eps)), reduction)
+    loss = apply(_POISSON_NLL, params, predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _poisson_nll(knobs: tuple[bool, bool, float], x: Array, t: Array, /, *, xp: Any) -> Array:
+    """``eˣ − t·x`` (log-rates) or ``λ − t·log(λ + ε)`` (rates), a zero count's term 0; plus Stirling's
+    ``t log t − t + ½ log(2π t)`` where ``t > 1`` when ``full``."""
+    log_input, full, eps = knobs
+    loss = xp.exp(x) - mul0(t, x, xp=xp) if log_input else x - xlogy(t, x + eps, xp=xp)
     if full:
-        above = targets > 1
-        t = xp.where(above, targets, xp.ones_like(targets))  # log's argument stays positive on both branches
+        above = t > 1
+        t = xp.where(above, t, xp.ones_like(t))  # log's argument stays positive on both branches
         log_t = xp.log(t)
         stirling = t * log_t - t + 0.5 * log_t + _HALF_LOG_2PI
         loss = loss + xp.where(above, stirling, xp.zeros_like(stirling))
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return loss
+
+
+def _poisson_nll_vjp(knobs: tuple[bool, bool, float], x: Array, t: Array, /, *, scale: Array,
+                     needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂x = eˣ − t``, ``∂ℓ/∂t = −x`` (log-rates); ``∂ℓ/∂λ = ((λ − t) + ε) / (λ + ε)``, ``∂ℓ/∂t = −log(λ + ε)``
+    (rates); ``full`` adds ``log t + 1/(2t)`` to ``∂ℓ/∂t`` where ``t > 1``; each times the reduction's cotangent.
+
+    ``∂ℓ/∂t`` is the true derivative at ``t = 0`` too (the composition's ``mul0``/``xlogy`` give 0 there). With
+    ``ε = 0``, ``∂ℓ/∂λ`` is 1 at ``λ = t = 0`` (the loss is 0 there); at ``λ = ∞`` it is NaN for ``ε > 0``.
+    """
+    log_input, full, eps = knobs
+    grad_x = grad_t = None
+    if needs[0]:
+        if log_input:
+            grad_x = (xp.exp(x) - t) * scale
+        elif eps:
+            # 1 − t/(λ + ε) without its cancellation near the optimum, where λ − t is exact.
+            grad_x = ((x - t) + eps) / (x + eps) * scale
+        else:
+            # (λ − t)/λ, and at t = 0 the same 1 − t/λ (its t-derivative kept) with λ = 0 made harmless: 1 there
+            # (0/0 otherwise), and no 0/0 on either discarded branch.
+            zero = t == 0
+            at_zero = 1.0 - t / xp.where(x == 0, xp.ones_like(x), x)
+            grad_x = xp.where(zero, at_zero, (x - t) / xp.where(zero, xp.ones_like(x), x)) * scale
+    if needs[1]:
+        grad_t = -x if log_input else -xp.log(x + eps if eps else x)
+        if full:
+            above = t > 1
+            safe_t = xp.where(above, t, xp.ones_like(t))
+            stirling = xp.log(safe_t) + 0.5 / safe_t
+            grad_t = grad_t + xp.where(above, stirling, xp.zeros_like(stirling))
+        grad_t = grad_t * scale
+    return grad_x, grad_t
+
+
+_POISSON_NLL = elementwise_rule("poisson_nll", _poisson_nll, _poisson_nll_vjp)
 
 
 def _same_dims(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> list[bool]:
@@ -860,12 +1017,37 @@ def gaussian_nll(
     variances = xp.astype(variances, dtype, copy=False)
     variances = _variances_like(variances, tuple(predictions.shape), xp=xp)
     check_non_negative_values("variances", variances, xp=xp)
-    variances = xp.clip(variances, min=float(eps))
-    error = predictions - targets
-    loss = 0.5 * (xp.log(variances) + error * error / variances)
-    if full:
-        loss = loss + _HALF_LOG_2PI
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    params = ((full, float(eps)), reduction)
+    loss = apply(_GAUSSIAN_NLL, params, predictions, targets, weights, where, variances, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _gaussian_nll(knobs: tuple[bool, float], p: Array, t: Array, v: Array, /, *, xp: Any) -> Array:
+    """``½(log v + (p − t)²/v)``, ``v`` clipped below at ``ε`` (plus ``½ log 2π`` when ``full``)."""
+    full, eps = knobs
+    v = xp.clip(v, min=eps)
+    error = p - t
+    loss = 0.5 * (xp.log(v) + error * error / v)
+    return loss + _HALF_LOG_2PI if full else loss
+
+
+def _gaussian_nll_vjp(knobs: tuple[bool, float], p: Array, t: Array, v: Array, /, *, scale: Array,
+                      needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, ...]:
+    """``∂ℓ/∂p = e/v = −∂ℓ/∂t``, ``∂ℓ/∂v = ½(1 − e·(e/v))/v`` (0 where ``v < ε``), ``e = p − t``, ``v``
+    clipped at ``ε``, each times the reduction's cotangent."""
+    _, eps = knobs
+    v_c = xp.clip(v, min=eps)
+    error = p - t
+    ratio = error / v_c
+    grad_p = ratio * scale if needs[0] or needs[1] else None
+    grad_v = None
+    if needs[2]:
+        grad_v = (1.0 - error * ratio) / v_c * (0.5 * scale)
+        grad_v = xp.where(v < eps, xp.zeros_like(grad_v), grad_v)
+    return (grad_p if needs[0] else None), (-grad_p if needs[1] else None), grad_v
+
+
+_GAUSSIAN_NLL = elementwise_rule("gaussian_nll", _gaussian_nll, _gaussian_nll_vjp)
 
 
 # -- Tweedie deviance -------------------------------------------------------------------------------------------

@@ -733,3 +733,73 @@ def test_pseudo_huber_properties(e: np.ndarray, delta: float) -> None:
     assert np.all(loss <= delta * np.abs(e) * slack)
     order = np.argsort(np.abs(e))
     assert np.all(np.diff(loss[order]) >= 0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The rules' gradients (lossport/_gradients.py), by hand, on every autodiff framework
+
+
+def _rule_gradients(backend: str, loss: str, arrays: list[list[float]], **kwargs: object) -> list[np.ndarray]:
+    """float64 gradients of ``Σ loss(*arrays, reduction="none")`` in every array."""
+    fn = getattr(lossport, loss)
+    kwargs = {"reduction": "none", **kwargs}
+    if backend == "jax":
+        jax = framework("jax")
+        xs = [arr("jax", a) for a in arrays]
+        grads = jax.grad(lambda *v: jax.numpy.sum(fn(*v, **kwargs)), argnums=tuple(range(len(xs))))(*xs)
+        return [value(g) for g in grads]
+    if backend == "torch":
+        import torch
+
+        xs = [arr("torch", a).requires_grad_(True) for a in arrays]
+        return [value(g) for g in torch.autograd.grad(fn(*xs, **kwargs).sum(), xs)]
+    import tensorflow as tf
+
+    xs = [tf.Variable(arr("tensorflow", a)) for a in arrays]
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(fn(*xs, **kwargs))
+    return [value(tf.convert_to_tensor(g)) for g in tape.gradient(out, xs)]
+
+
+E = math.e
+RULE_GRADIENTS = [
+    # (loss, [predictions, targets(, variances)], knobs, [∂/∂predictions, ∂/∂targets(, ∂/∂variances)]), by hand
+    # sign(p − t), 0 at the kink on every framework (the composition gave 1 in JAX)
+    ("mean_absolute_error", [[2.0, -0.5, 1.0], [0.0, 0.0, 1.0]], {}, [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0]]),
+    # clip(e/β, −1, 1): exact for a tiny residual, where the composition's (m/β − 1) + 1 rounds it to 0
+    ("smooth_l1", [[0.25, 2.0, -1e-300], [0.0, 0.0, 0.0]], {"beta": 0.5},
+     [[0.5, 1.0, -2e-300], [-0.5, -1.0, 2e-300]]),
+    # e / sqrt(1 + (e/δ)²): 0.75 / 1.25; δ·sign(e) far out (the composition gave 2 at 1e200 in JAX)
+    ("pseudo_huber", [[0.75, -1e200, 0.0], [0.0, 0.0, 0.0]], {}, [[0.6, -1.0, 0.0], [-0.6, 1.0, 0.0]]),
+    # tanh(e)
+    ("log_cosh", [[0.0, 1e-8, 20.0], [0.0, 0.0, 0.0]], {}, [[0.0, 1e-8, 1.0], [0.0, -1e-8, -1.0]]),
+    # 1 − q above the target, −q below, ½ − q at it (maximum's even split) on every framework
+    ("quantile", [[1.0, -1.0, 0.0], [0.0, 0.0, 0.0]], {"quantile": 0.75},
+     [[0.25, -0.75, -0.25], [-0.25, 0.75, 0.25]]),
+    # 2(log1p(p) − log1p(t)) / (1 + p): p = e − 1, t = 0 gives 2/e; and −2·log(e)/(1 + 0) in t
+    ("mean_squared_logarithmic_error", [[E - 1.0], [0.0]], {}, [[2.0 / E], [-2.0]]),
+    # eˣ − t, and −x in the counts, at a zero count too (the composition's mul0 gives 0 there)
+    ("poisson_nll", [[0.0, 1.0, -30.0], [0.0, 2.0, 0.0]], {}, [[1.0, E - 2.0, math.exp(-30.0)], [0.0, -1.0, 30.0]]),
+    # rates, eps = 0: 1 − t/λ (1 at λ = t = 0, where the loss is 0) and −log λ
+    ("poisson_nll", [[0.0, 2.0, 4.0], [0.0, 1.0, 4.0]], {"log_input": False, "eps": 0.0},
+     [[1.0, 0.5, 0.0], [math.inf, -LOG2, -2.0 * LOG2]]),
+    # e/v and ½(1/v − e²/v²): e = 1, v = 2 gives 0.5 and 0.125; 0 in v below the floor eps = 0.5
+    ("gaussian_nll", [[1.0, 1.0], [0.0, 0.0], [2.0, 0.25]], {"eps": 0.5}, [[0.5, 2.0], [-0.5, -2.0], [0.125, 0.0]]),
+]
+
+
+@pytest.mark.parametrize("backend", backend_params(autodiff=True))
+@pytest.mark.parametrize(("loss", "arrays", "knobs", "expected"), RULE_GRADIENTS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(RULE_GRADIENTS)])
+def test_rule_gradients_by_hand(backend: str, loss: str, arrays: list, knobs: dict, expected: list) -> None:
+    for got, want in zip(_rule_gradients(backend, loss, arrays, **knobs), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("backend", backend_params(autodiff=True))
+def test_poisson_rate_gradient_is_accurate_near_the_optimum(backend: str) -> None:
+    """``1 − t/(λ + ε)`` cancels where ``t ≈ λ + ε``: at λ = t = 3, ε = 1e-8 it is ε/(3 + ε) = 3.33333332e-9, which
+    ``1 − t/(λ + ε)`` gets with a relative error of about 2e-8; ``((λ − t) + ε)/(λ + ε)`` is within a few ulps."""
+    (g, _) = _rule_gradients(backend, "poisson_nll", [[3.0], [3.0]], log_input=False, eps=1e-8)
+    exact = float(mpmath.mpf(1e-8) / (3 + mpmath.mpf(1e-8)))
+    assert np.max(ulps(g, np.array([exact]), np.float64)) <= 4, (g, exact)
