@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from lossport.backends import LazyNative, layout, unpack
+from lossport.backends import LazyNative, layout
 
 NAME = "torch"
 NAMESPACE_NAMES = ("array_api_compat.torch",)
@@ -181,61 +181,17 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 native = LazyNative(_native)
 
 
-def _gradient_function() -> Any:
-    """The one ``torch.autograd.Function`` that runs every lossport rule (lossport/_gradients.py).
-
-    New-style (``setup_context``), so that ``torch.func`` transforms and ``vmap`` (``generate_vmap_rule``) work;
-    Dynamo traces it under ``torch.compile(fullgraph=True)``. The forward runs without autograd recording, so
-    nothing but the inputs and the rule's residuals is kept for the backward. The backward is ordinary torch code:
-    with ``create_graph=True`` autograd records it, and second derivatives follow.
-    """
-    import torch
-
-    class LossportRule(torch.autograd.Function):
-        generate_vmap_rule = True
-
-        @staticmethod
-        def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
-            value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
-            # A residual that is the value itself (a per-row loss under reduction="none") is copied: marking
-            # it non-differentiable would mark the value too.
-            return (value, *(r.clone() if r is value else r for r in residuals))
-
-        @staticmethod
-        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[Any, ...]) -> None:
-            ctx.rule, ctx.params, ctx.xp, ctx.slots = inputs[:4]
-            ctx.save_for_backward(*inputs[4:], *output[1:])
-            ctx.mark_non_differentiable(*output[1:])
-
-        @staticmethod
-        def backward(ctx: Any, cotangent: Any, *_: Any) -> tuple[Any, ...]:
-            slots, saved = ctx.slots, ctx.saved_tensors
-            count = len(slots) - 1
-            arrays = unpack(slots, saved[:count])
-            residuals = saved[count:]
-            if torch.is_grad_enabled() and residuals:
-                # create_graph=True: the saved residuals are constants to autograd, so recompute them from the
-                # inputs for second derivatives to flow through them (only then: it costs a forward).
-                residuals = ctx.rule.forward(ctx.params, *arrays, xp=ctx.xp)[1]
-            needs = unpack(slots, ctx.needs_input_grad[4:], fill=False)
-            grads = ctx.rule.backward(ctx.params, arrays, residuals, cotangent, needs, xp=ctx.xp)
-            return (None, None, None, None, *(grads[i] for i in slots[1:]))
-
-    return LossportRule
-
-
-_function: list[Any] = []
-
-
 def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) -> Any:
     import torch
 
     if not (torch.is_grad_enabled() and any(a is not None and a.requires_grad for a in arrays)):
         return rule.forward(params, *arrays, xp=xp)[0]  # nothing to differentiate: no Function bookkeeping
-    if not _function:
-        _function.append(_gradient_function())
+    # The Function class lives in a module of its own, imported here: Dynamo cannot trace a class statement,
+    # but an import it runs for real, so a first call under torch.compile(fullgraph=True) works too.
+    from lossport.backends._torch import LossportRule
+
     where = layout(arrays)
-    return _function[0].apply(rule, params, xp, where, *(arrays[i] for i in where[1:]))[0]
+    return LossportRule.apply(rule, params, xp, where, *(arrays[i] for i in where[1:]))[0]
 
 
 def is_concrete(x: Any) -> bool:

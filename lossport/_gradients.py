@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lossport import backends
+from lossport._numerics import natives
 from lossport._reduction import reduce_loss
 
 __all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "row_rule", "sum_to_shape", "unbroadcast"]
@@ -105,6 +106,7 @@ def apply(rule: Rule, params: Hashable, *arrays: Array | None, xp: Any) -> Array
     bind = _binder(xp)
     if bind is None or _unbound:
         return rule.forward(params, *arrays, xp=xp)[0]
+    natives(xp)  # read the native table now, outside the framework's custom-gradient trace
     return bind(rule, params, arrays, xp)
 
 

@@ -42,21 +42,25 @@ __all__ = [
 
 Array = Any
 
-# (namespace name, primitive) -> native function or None. Adapters and their tables never change, so the lookup
-# is made once per pair: a call then costs one dictionary lookup.
-_native_cache: dict[tuple[str, str], Callable[..., Any] | None] = {}
+# namespace name -> its adapter's native table (empty for a namespace with none). Adapters and their tables never
+# change, so each is read once, whole: a call then costs two dictionary lookups, and nothing is written later
+# (torch.compile refuses a write inside a traced autograd.Function; _gradients.apply reads the table first).
+_native_tables: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+def natives(xp: Any, /) -> dict[str, Callable[..., Any]]:
+    """The native primitives of ``xp``'s adapter, read once per namespace."""
+    key = getattr(xp, "__name__", None) or type(xp).__name__
+    table = _native_tables.get(key)
+    if table is None:
+        adapter = backends.adapter_for_namespace(xp)
+        table = {} if adapter is None else dict(adapter.native)
+        _native_tables[key] = table
+    return table
 
 
 def _native(name: str, xp: Any) -> Callable[..., Any] | None:
-    key = (getattr(xp, "__name__", None) or type(xp).__name__, name)
-    try:
-        return _native_cache[key]
-    except KeyError:
-        pass
-    adapter = backends.adapter_for_namespace(xp)
-    found = None if adapter is None else adapter.native.get(name)
-    _native_cache[key] = found
-    return found
+    return natives(xp).get(name)
 
 
 # -- the log-sum-exp family ------------------------------------------------------------------------------------

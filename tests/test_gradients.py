@@ -222,3 +222,23 @@ def test_torch_func_grad(case: Case) -> None:
     expected = _first_grad(case, "torch", "float64", eager).numpy()
     functional = _first_grad(case, "torch", "float64", torch.func.grad)
     np.testing.assert_allclose(functional.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+def test_torch_compile_first_call_in_a_fresh_process() -> None:
+    """The first lossport call of a process may be under ``torch.compile(fullgraph=True)``: the rule's Function
+    is imported then, which Dynamo runs (a class statement it could not trace)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import torch, lossport\n"
+        "x = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+        "torch.compile(lossport.mean_squared_error, fullgraph=True)(x, torch.tensor([1.0, 0.0])).backward()\n"
+        "print(x.grad.tolist())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-2] == "[1.0, 3.0]"  # by hand: 2(p − t)/n = [2·1/2, 2·3/2]
+
