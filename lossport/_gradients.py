@@ -32,7 +32,7 @@ from lossport import backends
 from lossport._numerics import natives
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "row_rule", "sum_to_shape", "unbroadcast"]
+__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -173,6 +173,11 @@ def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool
         return (grads[0], grads[1], grad_w, None, *grad_extras)
 
     return Rule(name, forward, backward)
+
+
+def of_difference(grad: Array, needs: tuple[bool, ...], /) -> tuple[Array | None, Array | None]:
+    """``(∂ℓ/∂p, ∂ℓ/∂t)`` of a loss of ``p − t`` from ``grad = ∂ℓ/∂p``: the second is ``−grad``, when asked."""
+    return (grad if needs[0] else None), (-grad if needs[1] else None)
 
 
 def unbroadcast(grad: Array, x: Array, /, *, xp: Any) -> Array:

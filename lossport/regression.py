@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossport._gradients import apply, elementwise_rule
+from lossport._gradients import apply, elementwise_rule, of_difference
 from lossport._namespace import array_namespace
 from lossport._numerics import (
     huber_error,
@@ -108,7 +108,7 @@ def _squared_error_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array,
                        xp: Any) -> tuple[Array, Array | None]:
     """``∂(p − t)²/∂p = 2(p − t) = −∂/∂t``, scaled by the reduction's cotangent in the same pass."""
     grad = squared_error_vjp(p, t, scale, xp=xp)
-    return grad, (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _SQUARED_ERROR = elementwise_rule(
@@ -164,7 +164,7 @@ def _absolute_error_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array
                         xp: Any) -> tuple[Array | None, Array | None]:
     """``∂|p − t|/∂p = sign(p − t) = −∂/∂t`` (0 at ``p = t``), times the reduction's cotangent."""
     grad = xp.sign(p - t) * scale
-    return (grad if needs[0] else None), (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _ABSOLUTE_ERROR = elementwise_rule(
@@ -319,7 +319,7 @@ def _huber_vjp(delta: float, p: Array, t: Array, /, *, scale: Array, needs: tupl
                xp: Any) -> tuple[Array, Array | None]:
     """``∂ℓ/∂p = clip(p − t, −δ, δ) = −∂ℓ/∂t``, scaled by the reduction's cotangent in the same pass."""
     grad = huber_error_vjp(p, t, delta, scale, xp=xp)
-    return grad, (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _HUBER = elementwise_rule("huber", lambda delta, p, t, *, xp: huber_error(p, t, delta, xp=xp), _huber_vjp)
@@ -396,7 +396,7 @@ def _pseudo_huber_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Arra
     (delta,) = knobs
     error = p - t
     grad = error / xp.hypot(error / delta, xp.ones_like(error)) * scale
-    return (grad if needs[0] else None), (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _PSEUDO_HUBER = elementwise_rule("pseudo_huber", _pseudo_huber, _pseudo_huber_vjp)
@@ -606,7 +606,7 @@ def _smooth_l1_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, 
     cotangent: Huber's derivative ``clip(p − t, −β, β)`` times ``scale / β``, in Huber's fused kernel."""
     (beta,) = knobs
     grad = xp.sign(p - t) * scale if beta == 0 else huber_error_vjp(p, t, beta, scale / beta, xp=xp)
-    return (grad if needs[0] else None), (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _SMOOTH_L1 = elementwise_rule("smooth_l1", _smooth_l1, _smooth_l1_vjp)
@@ -692,7 +692,7 @@ def _log_cosh_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array, need
                   xp: Any) -> tuple[Array | None, Array | None]:
     """``∂ℓ/∂p = tanh(p − t) = −∂ℓ/∂t`` (no difference of exponentials), times the reduction's cotangent."""
     grad = xp.tanh(p - t) * scale
-    return (grad if needs[0] else None), (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _LOG_COSH = elementwise_rule("log_cosh", _log_cosh, _log_cosh_vjp)
@@ -769,7 +769,7 @@ def _pinball_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, ne
     (``maximum``'s even split of a tie), times the reduction's cotangent."""
     (q,) = knobs
     grad = (xp.sign(p - t) + (1.0 - 2.0 * q)) * (0.5 * scale)
-    return (grad if needs[0] else None), (-grad if needs[1] else None)
+    return of_difference(grad, needs)
 
 
 _PINBALL = elementwise_rule("quantile", _pinball, _pinball_vjp)
