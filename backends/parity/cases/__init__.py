@@ -18,7 +18,7 @@ from lossport.backends.parity.cases._base import Case
 __all__ = ["CASES", "Case", "cases_for"]
 
 FAMILIES: tuple[str, ...] = (
-    "regression", "classification", "margin", "embedding", "divergence", "sequence", "regularization",
+    "regression", "classification", "margin", "embedding", "divergence", "segmentation", "sequence", "regularization",
 )
 
 _FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {}
