@@ -2,7 +2,7 @@
 
 lossport/classification.py's public functions validate the inputs and call these through ``apply``. Every
 backward works from the inputs and per-row residuals only: ``softmax − onehot`` for the softmax family (exact at
-the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one.
+the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one (exact through the small sigmoid).
 """
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from typing import Any
 
 from lossport._gradients import Rule, count, elementwise_rule, mask_weights, row_rule, unbroadcast
 from lossport._namespace import device
-from lossport._numerics import log_softmax, log_softmax_at, mul0, one_hot, sigmoid, softplus
+from lossport._numerics import (
+    log_softmax,
+    log_softmax_at,
+    mul0,
+    one_hot,
+    sigmoid_ce,
+    sigmoid_ce_vjp,
+    softplus,
+)
 from lossport._reduction import reduce_loss
 
 __all__ = ["SIGMOID_CE", "SOFT_CE", "SPARSE_CE", "picked_weights"]
@@ -149,30 +157,25 @@ def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs
 SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp)
 
 
+def _smoothed_binary(smoothing: float, y: Array) -> Array:
+    return (1.0 - smoothing) * y + 0.5 * smoothing if smoothing else y
+
+
 def _sigmoid_ce(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, xp: Any) -> Array:
-    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, a zero coefficient counting 0 at ``±inf``."""
+    """``w·y·softplus(−x) + (1 − y)·softplus(x)`` (_numerics.sigmoid_ce), ``y`` smoothed."""
     smoothing, pos_weight = knobs
-    if smoothing:
-        y = (1.0 - smoothing) * y + 0.5 * smoothing
-    positive = mul0(y, softplus(-x, xp=xp), xp=xp)
-    w = extras[0] if extras else pos_weight
-    if w is not None:
-        positive = w * positive
-    return positive + mul0(1.0 - y, softplus(x, xp=xp), xp=xp)
+    return sigmoid_ce(x, _smoothed_binary(smoothing, y), extras[0] if extras else pos_weight, xp=xp)
 
 
 def _sigmoid_ce_vjp(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, scale: Array,
                     needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, ...]:
-    """``∂ℓ/∂x = (1 − y)·σ(x) − w·y·σ(−x)`` (``σ(x) − y`` for ``w = 1``, but with no cancellation for a confident
-    prediction: each term is exact to an ulp), ``∂ℓ/∂y = (1 − s)·(w·softplus(−x) − softplus(x))`` (``−x`` for
+    """``∂ℓ/∂x = (1 − y)·σ(x) − w·y·σ(−x)`` (_numerics.sigmoid_ce_vjp: exact to an ulp for a confident
+    prediction, where ``σ(x) − y`` cancels), ``∂ℓ/∂y = (1 − s)·(w·softplus(−x) − softplus(x))`` (``−x`` for
     ``w = 1``), ``∂ℓ/∂w = y·softplus(−x)``, each times ``scale``; ``y`` is the smoothed label."""
     smoothing, pos_weight = knobs
     w = extras[0] if extras else pos_weight
-    y_smooth = (1.0 - smoothing) * y + 0.5 * smoothing if smoothing else y
-    negative = sigmoid(-x, xp=xp)
-    if w is not None:
-        negative = w * negative
-    grad_x = ((1.0 - y_smooth) * sigmoid(x, xp=xp) - y_smooth * negative) * scale if needs[0] else None
+    y_smooth = _smoothed_binary(smoothing, y)
+    grad_x = sigmoid_ce_vjp(x, y_smooth, w, scale, xp=xp) if needs[0] else None
     grad_y = grad_w = None
     if needs[1]:
         grad_y = -x if w is None else w * softplus(-x, xp=xp) - softplus(x, xp=xp)

@@ -34,6 +34,8 @@ __all__ = [
     "mul0",
     "one_hot",
     "sigmoid",
+    "sigmoid_ce",
+    "sigmoid_ce_vjp",
     "softplus",
     "squared_error",
     "squared_error_vjp",
@@ -328,3 +330,43 @@ def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: An
         return native(p, t, delta, scale)
     return xp.clip(p - t, min=-delta, max=delta) * scale
 
+
+def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, *, xp: Any) -> tuple[Array, Array | None]:
+    """``(c, k)`` of ``ℓ = c·x + k·log1p(e^{−|x|})``: ``c = 1 − y`` where ``x`` is non-negative (its sign bit clear),
+    ``−w·y`` where it is negative, and ``k = (1 − y) + w·y`` (None for ``w = 1``)."""
+    wy = y if w is None else w * y
+    c = xp.where(xp.signbit(x), -wy, 1.0 - y)
+    return c, (None if w is None else (1.0 - y) + wy)
+
+
+def sigmoid_ce(x: Array, y: Array, w: Array | float | None, /, *, xp: Any) -> Array:
+    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, elementwise (``w = 1`` for None).
+
+    Written as ``c·x + k·log1p(e^{−|x|})`` (:func:`_sigmoid_ce_coefficients`): for ``y`` in ``[0, 1]`` and
+    ``w ≥ 0`` both terms are non-negative, so nothing cancels, as in the two-softplus form, with one ``exp`` and
+    one ``log1p`` instead of two each. ``c·x`` counts 0 where ``c`` is 0 (a confident, correct prediction at
+    ``x = ±inf`` costs exactly 0). The branch is chosen by the sign bit, so ``x = −0`` takes the negative one,
+    consistently with :func:`sigmoid_ce_vjp`'s ``copysign``.
+    """
+    native = _native("sigmoid_ce", xp)
+    if native is not None:
+        return native(x, y, w)
+    c, k = _sigmoid_ce_coefficients(x, y, w, xp=xp)
+    negative = xp.signbit(x)
+    # log1p(exp(−|x|)) with −|x| as a where, not abs: its derivative at 0 is then the branch's ±1/2, not abs's 0.
+    tail = xp.log1p(xp.exp(xp.where(negative, x, -x)))
+    return mul0(c, x, xp=xp) + (tail if k is None else k * tail)
+
+
+def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, scale: Array, /, *, xp: Any) -> Array:
+    """``((1 − y)·σ(x) − w·y·σ(−x))·scale``, the derivative of :func:`sigmoid_ce` in ``x`` times ``scale``.
+
+    As ``c − k·copysign(σ(−|x|), x)``: the small sigmoid only, so a confident prediction's gradient (``σ(−30)`` for
+    ``x = 30, y = 1``) is exact, where ``σ(x) − y`` rounds it to 0.
+    """
+    native = _native("sigmoid_ce_vjp", xp)
+    if native is not None:
+        return native(x, y, w, scale)
+    c, k = _sigmoid_ce_coefficients(x, y, w, xp=xp)
+    small = xp.copysign(sigmoid(xp.where(xp.signbit(x), x, -x), xp=xp), x)
+    return (c - (small if k is None else k * small)) * scale
