@@ -162,8 +162,9 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     # Sigmoid cross-entropy (_numerics.sigmoid_ce: c·x + k·log1p(e^{−|x|}), and c − k·copysign(σ(−|x|), x)·g), in
     # place on its own temporaries when nothing records them (the rule's forward and first backward run with grad
-    # off): two arrays live at once, as F.binary_cross_entropy_with_logits, instead of five. Out of place under
-    # autograd (double backward, the tests' composition) and torch.compile (inductor fuses it into one pass).
+    # off): two arrays live at once, as F.binary_cross_entropy_with_logits, instead of five. Elsewhere (autograd
+    # recording: double backward, the tests' composition; torch.compile, whose inductor fuses the generic form into
+    # one pass; pos_weight, smoothing or broadcast labels) NotImplemented hands the call to the generic form.
     def _in_place(*arrays: Any) -> bool:
         return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays)))
 
@@ -171,23 +172,18 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         # (`neg(y).add_(mask)` would be one pass fewer, but adding a bool tensor allocates a float copy of it)
         return torch.signbit(x).logical_not_().to(x.dtype).sub_(y)
 
-    def sigmoid_ce(x: Any, y: Any, w: Any) -> Any:
-        if w is not None or y.shape != x.shape or not _in_place(x, y):
-            c = torch.where(torch.signbit(x), -y if w is None else -(w * y), 1.0 - y)
-            tail = torch.log1p(torch.exp(torch.where(torch.signbit(x), x, -x)))
-            return mul0(c, x) + (tail if w is None else ((1.0 - y) + w * y) * tail)
+    def sigmoid_ce(x: Any, y: Any, w: Any, smoothing: float) -> Any:
+        if w is not None or smoothing or y.shape != x.shape or not _in_place(x, y):
+            return NotImplemented  # _numerics' generic form
         c = _coefficient(x, y)
         zero = c == 0
         c.mul_(x).masked_fill_(zero, 0.0)
         del zero
         return c.add_(x.abs().neg_().exp_().log1p_())
 
-    def sigmoid_ce_vjp(x: Any, y: Any, w: Any, scale: Any) -> Any:
-        if w is not None or y.shape != x.shape or not _in_place(x, y, scale):
-            negative = torch.signbit(x)
-            c = torch.where(negative, -y if w is None else -(w * y), 1.0 - y)
-            small = torch.copysign(torch.sigmoid(torch.where(negative, x, -x)), x)
-            return (c - (small if w is None else ((1.0 - y) + w * y) * small)) * scale
+    def sigmoid_ce_vjp(x: Any, y: Any, w: Any, smoothing: float, scale: Any) -> Any:
+        if w is not None or smoothing or y.shape != x.shape or not _in_place(x, y, scale):
+            return NotImplemented
         small = x.abs().neg_().sigmoid_().copysign_(x)
         return _coefficient(x, y).sub_(small).mul_(scale)
 

@@ -7,7 +7,6 @@ the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the si
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from lossport._gradients import Rule, count, elementwise_rule, mask_weights, row_rule, unbroadcast
@@ -58,8 +57,8 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
                         g: Array, needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
     r"""``∂ℓ/∂z = c·((1 − s)·w_y·(p − e_y) + (s/C)·(W·p − w))``, ``c`` the row's cotangent, ``W = Σ_c w_c``.
 
-    ``p = exp(z − lse)`` with ``lse = z_y + nll`` (the saved per-row loss), and at the label ``p_y − 1`` is
-    ``expm1(−nll)``, exact however confident the prediction. The weights' and class weights' cotangents follow
+    ``p = e^{z − m} / Σ e^{z − m}``, and at the label ``p_y − 1`` is ``expm1(−nll)`` (``nll`` the saved per-row
+    loss), exact however confident the prediction. The weights' and class weights' cotangents follow
     ``_gradients.elementwise_rule``'s (the class weights' through a one-hot, only when asked).
     """
     smoothing, reduction = params
@@ -78,9 +77,12 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
     grad_z = None
     if needs[0]:
         index = xp.expand_dims(y, axis=-1)
-        lse = xp.take_along_axis(z, index, axis=-1) + xp.expand_dims(nll, axis=-1)
         coef = c * (label_weight + (smoothing / num_classes) * total_weight)
-        grad_z = xp.exp(z - lse) * _rows(coef, nll, xp=xp)
+        # p = e^{z − m} / Σ e^{z − m}: not exp(z − lse) with lse = z_y + nll, whose rounding (an ulp of |lse|) exp
+        # would make relative (350 ulps for logits near −1000; tests/test_gradient_accuracy.py).
+        m = xp.max(z, axis=-1, keepdims=True)
+        e = xp.exp(z - xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
+        grad_z = e * (_rows(coef, nll, xp=xp) / xp.sum(e, axis=-1, keepdims=True))
         # The label's entry: coef·p_y − c·(1 − s)·w_y, with p_y − 1 = expm1(−nll) when s = 0 (and without W).
         at_label = coef * xp.expm1(-nll) if not smoothing else coef * xp.exp(-nll) - c * label_weight
         if smoothing:
@@ -127,34 +129,45 @@ def _smoothed(smoothing: float, y: Array) -> Array:
     return (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1] if smoothing else y
 
 
-def _soft_ce(knobs: tuple[float], z: Array, y: Array, *, xp: Any) -> Array:
-    """``−Σ_c y_c·log p_c`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs nothing)."""
-    return -xp.sum(mul0(_smoothed(knobs[0], y), log_softmax(z, xp=xp), xp=xp), axis=-1)
+def _soft_ce(knobs: tuple[float], z: Array, y: Array, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    """``−Σ_c y_c·log p_c`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs nothing), and the
+    residuals ``(m, s, k)``: each row's largest logit, ``s = Σ_{j≠k} e^{z_j − m}`` and the largest logit's index."""
+    log_p = log_softmax(z, xp=xp)
+    loss = -xp.sum(mul0(_smoothed(knobs[0], y), log_p, xp=xp), axis=-1)
+    k = xp.argmax(z, axis=-1, keepdims=True)
+    # log p_k = −log1p(s) at the argmax, so s is recovered to an ulp however small it is
+    return loss, (xp.take_along_axis(z, k, axis=-1), xp.expm1(-xp.take_along_axis(log_p, k, axis=-1)), k)
 
 
 def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
-                 xp: Any) -> tuple[Array | None, Array | None]:
+                 residuals: tuple[Array, ...], xp: Any) -> tuple[Array | None, Array | None]:
     r"""``∂ℓ/∂z = S·p − y`` (``S = Σ_c y_c``, smoothed labels), ``∂ℓ/∂y = −(1 − s)·log p``, times the row's scale.
 
-    Where ``p > ½`` the first is ``S·expm1(log p) + (S − y)``: exact for a confident prediction of a one-hot row,
-    where ``S·p − y`` would cancel to nothing.
+    ``p = e^{z − m} / (1 + s)`` from the saved residuals: no second softmax, and no ``exp(z − lse)``, whose
+    rounded ``lse`` would make ``p`` ten ulps off for ``|lse| ≈ 30``. Only the largest logit's probability can
+    pass ½, so the cancellation of ``S·p − y`` there (a confident prediction of a one-hot row) is mended at that
+    one entry per row: ``(S − y_k) − S·s / (1 + s)``, exact to an ulp.
     """
     smoothing = knobs[0]
+    m, rest, k = residuals
     y_s = _smoothed(smoothing, y)
-    log_p = log_softmax(z, xp=xp)
     scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
     grad_z = grad_y = None
     if needs[0]:
         total = xp.sum(y_s, axis=-1, keepdims=True)
-        big = log_p > -math.log(2.0)
-        near_one = total * xp.expm1(xp.where(big, log_p, xp.zeros_like(log_p))) + (total - y_s)
-        grad_z = xp.where(big, near_one, total * xp.exp(log_p) - y_s) * scale
+        # A row of −inf (m = −inf, s = inf) has p = 0 and gradient −y: 0 for a padding row of zero labels.
+        finite = xp.isfinite(m)
+        grad_z = xp.exp(z - xp.where(finite, m, xp.zeros_like(m))) * (total / (1.0 + rest)) - y_s
+        others = xp.where(finite, rest / (1.0 + rest), xp.ones_like(rest))  # 1 − p_k
+        at_top = (total - xp.take_along_axis(y_s, k, axis=-1)) - total * others
+        classes = xp.arange(tuple(z.shape)[-1], dtype=k.dtype, device=device(z))
+        grad_z = xp.where(classes == k, at_top, grad_z) * scale
     if needs[1]:
-        grad_y = -log_p * (scale if not smoothing else (1.0 - smoothing) * scale)
+        grad_y = -log_softmax(z, xp=xp) * (scale if not smoothing else (1.0 - smoothing) * scale)
     return grad_z, grad_y
 
 
-SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp)
+SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp, saves=True)
 
 
 def _smoothed_binary(smoothing: float, y: Array) -> Array:
@@ -164,24 +177,28 @@ def _smoothed_binary(smoothing: float, y: Array) -> Array:
 def _sigmoid_ce(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, xp: Any) -> Array:
     """``w·y·softplus(−x) + (1 − y)·softplus(x)`` (_numerics.sigmoid_ce), ``y`` smoothed."""
     smoothing, pos_weight = knobs
-    return sigmoid_ce(x, _smoothed_binary(smoothing, y), extras[0] if extras else pos_weight, xp=xp)
+    return sigmoid_ce(x, y, extras[0] if extras else pos_weight, smoothing, xp=xp)
 
 
 def _sigmoid_ce_vjp(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, scale: Array,
                     needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, ...]:
     """``∂ℓ/∂x = (1 − y)·σ(x) − w·y·σ(−x)`` (_numerics.sigmoid_ce_vjp: exact to an ulp for a confident
     prediction, where ``σ(x) − y`` cancels), ``∂ℓ/∂y = (1 − s)·(w·softplus(−x) − softplus(x))`` (``−x`` for
-    ``w = 1``), ``∂ℓ/∂w = y·softplus(−x)``, each times ``scale``; ``y`` is the smoothed label."""
+    ``w = 1``), ``∂ℓ/∂w =
+    y·softplus(−x)``, each times ``scale``; ``y`` is the smoothed label."""
     smoothing, pos_weight = knobs
     w = extras[0] if extras else pos_weight
-    y_smooth = _smoothed_binary(smoothing, y)
-    grad_x = sigmoid_ce_vjp(x, y_smooth, w, scale, xp=xp) if needs[0] else None
+    grad_x = sigmoid_ce_vjp(x, y, w, smoothing, scale, xp=xp) if needs[0] else None
     grad_y = grad_w = None
     if needs[1]:
-        grad_y = -x if w is None else w * softplus(-x, xp=xp) - softplus(x, xp=xp)
+        if w is None:
+            grad_y = -x
+        else:  # w·softplus(−x) − softplus(x) = (w − 1)·log1p(e^{−|x|}) − x·(w where x < 0, else 1): no cancellation
+            negative = xp.signbit(x)
+            grad_y = (w - 1.0) * xp.log1p(xp.exp(xp.where(negative, x, -x))) - xp.where(negative, w * x, x)
         grad_y = grad_y * (scale if not smoothing else (1.0 - smoothing) * scale)
     if extras and needs[2]:
-        grad_w = mul0(y_smooth, softplus(-x, xp=xp), xp=xp) * scale
+        grad_w = mul0(_smoothed_binary(smoothing, y), softplus(-x, xp=xp), xp=xp) * scale
     return (grad_x, grad_y, grad_w)
 
 

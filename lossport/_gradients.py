@@ -133,21 +133,26 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
     return _reduced_rule(name, value, derivative, rows=False)
 
 
-def row_rule(name: str, value: Value, derivative: Derivative) -> Rule:
+def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:
     """:func:`elementwise_rule` for a loss with one value per row: ``ℓ(z, y)`` reduces the last (class) axis.
 
     Weights and ``where`` broadcast against the rows; ``derivative`` receives each row's ``scale`` (0-D, or of the
-    rows' shape) and returns cotangents of the inputs' full shape.
+    rows' shape) and returns cotangents of the inputs' full shape. With ``saves``, ``value`` returns ``(ℓ,
+    residuals)`` (per-row arrays, such as a log-sum-exp) and ``derivative`` receives them as ``residuals=``.
     """
-    return _reduced_rule(name, value, derivative, rows=True)
+    return _reduced_rule(name, value, derivative, rows=True, saves=saves)
 
 
-def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool) -> Rule:
+def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool, saves: bool = False) -> Rule:
+    def loss_of(knobs: Any, p: Array, t: Array, *extras: Array, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+        out = value(knobs, p, t, *extras, xp=xp)
+        return out if saves else (out, ())
+
     def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *extras: Array,
                 xp: Any) -> Any:
         knobs, reduction = params
-        loss = value(knobs, p, t, *extras, xp=xp)
-        return reduce_loss(loss, reduction, weights=w, where=m, out_dtype=loss.dtype, xp=xp), ()
+        loss, residuals = loss_of(knobs, p, t, *extras, xp=xp)
+        return reduce_loss(loss, reduction, weights=w, where=m, out_dtype=loss.dtype, xp=xp), residuals
 
     def backward(params: Any, arrays: tuple[Array, ...], residuals: tuple[Array, ...], g: Array,
                  needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
@@ -162,11 +167,12 @@ def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool
         if rows and scale.ndim:
             scale = scale + xp.zeros_like(shaped)  # every row's own
         wanted = (needs[0], needs[1], *needs[4:])
-        grads = derivative(knobs, p, t, *extras, scale=scale, needs=wanted, xp=xp)
+        saved = {"residuals": residuals} if saves else {}
+        grads = derivative(knobs, p, t, *extras, scale=scale, needs=wanted, xp=xp, **saved)
         grad_extras = [None if gx is None else unbroadcast(gx, x, xp=xp) for gx, x in zip(grads[2:], extras)]
         grad_w = None
         if w is not None and needs[2]:
-            loss = value(knobs, p, t, *extras, xp=xp)
+            loss = loss_of(knobs, p, t, *extras, xp=xp)[0]
             if reduction == "mean":  # ∂(Σ wℓ / Σ w)/∂w = (ℓ − mean) / Σ w; the 1 / Σ w is in g already
                 loss = loss - xp.sum(weight * loss) / total
             grad_w = unbroadcast(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)

@@ -331,16 +331,23 @@ def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: An
     return xp.clip(p - t, min=-delta, max=delta) * scale
 
 
-def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, *, xp: Any) -> tuple[Array, Array | None]:
+def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, smoothing: float, *,
+                             xp: Any) -> tuple[Array, Array | None]:
     """``(c, k)`` of ``ℓ = c·x + k·log1p(e^{−|x|})``: ``c = 1 − y`` where ``x`` is non-negative (its sign bit clear),
-    ``−w·y`` where it is negative, and ``k = (1 − y) + w·y`` (None for ``w = 1``)."""
-    wy = y if w is None else w * y
-    c = xp.where(xp.signbit(x), -wy, 1.0 - y)
-    return c, (None if w is None else (1.0 - y) + wy)
+    ``−w·y`` where it is negative, and ``k = (1 − y) + w·y`` (None for ``w = 1``), with ``y`` smoothed to
+    ``(1 − s)·y + s/2`` and ``1 − y`` formed as ``(1 − s)·(1 − y) + s/2``, not from the rounded smoothed label."""
+    positive, negative = y, 1.0 - y
+    if smoothing:
+        positive = (1.0 - smoothing) * y + 0.5 * smoothing
+        negative = (1.0 - smoothing) * negative + 0.5 * smoothing
+    if w is not None:
+        positive = w * positive
+    c = xp.where(xp.signbit(x), -positive, negative)
+    return c, (None if w is None else negative + positive)
 
 
-def sigmoid_ce(x: Array, y: Array, w: Array | float | None, /, *, xp: Any) -> Array:
-    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, elementwise (``w = 1`` for None).
+def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float, /, *, xp: Any) -> Array:
+    """``w·y·softplus(−x) + (1 − y)·softplus(x)``, elementwise (``w = 1`` for None), ``y`` smoothed by ``smoothing``.
 
     Written as ``c·x + k·log1p(e^{−|x|})`` (:func:`_sigmoid_ce_coefficients`): for ``y`` in ``[0, 1]`` and
     ``w ≥ 0`` both terms are non-negative, so nothing cancels, as in the two-softplus form, with one ``exp`` and
@@ -349,24 +356,27 @@ def sigmoid_ce(x: Array, y: Array, w: Array | float | None, /, *, xp: Any) -> Ar
     consistently with :func:`sigmoid_ce_vjp`'s ``copysign``.
     """
     native = _native("sigmoid_ce", xp)
-    if native is not None:
-        return native(x, y, w)
-    c, k = _sigmoid_ce_coefficients(x, y, w, xp=xp)
-    negative = xp.signbit(x)
+    out = NotImplemented if native is None else native(x, y, w, smoothing)  # a native may decline the call
+    if out is not NotImplemented:
+        return out
+    c, k = _sigmoid_ce_coefficients(x, y, w, smoothing, xp=xp)
     # log1p(exp(−|x|)) with −|x| as a where, not abs: its derivative at 0 is then the branch's ±1/2, not abs's 0.
-    tail = xp.log1p(xp.exp(xp.where(negative, x, -x)))
+    tail = xp.log1p(xp.exp(xp.where(xp.signbit(x), x, -x)))
     return mul0(c, x, xp=xp) + (tail if k is None else k * tail)
 
 
-def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, scale: Array, /, *, xp: Any) -> Array:
+def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, smoothing: float, scale: Array, /, *,
+                   xp: Any) -> Array:
     """``((1 − y)·σ(x) − w·y·σ(−x))·scale``, the derivative of :func:`sigmoid_ce` in ``x`` times ``scale``.
 
-    As ``c − k·copysign(σ(−|x|), x)``: the small sigmoid only, so a confident prediction's gradient (``σ(−30)`` for
-    ``x = 30, y = 1``) is exact, where ``σ(x) − y`` rounds it to 0.
+    As ``c − copysign(k / (1 + e^{|x|}), x)``: the small sigmoid only, so a confident prediction's gradient
+    (``σ(−30)`` for ``x = 30, y = 1``) is exact, where ``σ(x) − y`` rounds it to 0; and ``k`` divided, not
+    multiplied in, so that ``10·σ(−88)`` is not lost when ``σ(−88)`` is subnormal and flushed to zero (XLA).
     """
     native = _native("sigmoid_ce_vjp", xp)
-    if native is not None:
-        return native(x, y, w, scale)
-    c, k = _sigmoid_ce_coefficients(x, y, w, xp=xp)
-    small = xp.copysign(sigmoid(xp.where(xp.signbit(x), x, -x), xp=xp), x)
-    return (c - (small if k is None else k * small)) * scale
+    out = NotImplemented if native is None else native(x, y, w, smoothing, scale)
+    if out is not NotImplemented:
+        return out
+    c, k = _sigmoid_ce_coefficients(x, y, w, smoothing, xp=xp)
+    small = (1.0 if k is None else k) / (1.0 + xp.exp(xp.where(xp.signbit(x), -x, x)))
+    return (c - xp.copysign(small, x)) * scale
