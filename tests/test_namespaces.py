@@ -164,6 +164,10 @@ PROBES: dict[str, Callable[[Any, Callable[[np.ndarray], Any]], Any]] = {
     "min": lambda xp, a: xp.min(a(TIES)),
     "prod": lambda xp, a: xp.prod(a(np.array([100, 100, 2], np.int8))),
     "sort": lambda xp, a: xp.sort(a(np.array([3.0, -inf, 1.0, 2.0])), descending=True),
+    "argsort": lambda xp, a: xp.argsort(a(np.array([[3.0, 1.0, -inf, 1.0], [0.5, 2.0, 2.0, 0.5]])), axis=-1),
+    "argsort:descending": lambda xp, a: xp.argsort(a(np.array([3.0, 1.0, 2.0, 1.0, 3.0])), descending=True),
+    "copysign": lambda xp, a: xp.copysign(a(np.array([0.5, 2.0, 0.0, inf])), a(np.array([-0.0, 1.0, -3.0, -1.0]))),
+    "signbit": lambda xp, a: xp.signbit(a(np.array([-0.0, 0.0, -2.0, inf, -inf]))),
     "sum": lambda xp, a: xp.sum(a(np.full((100, 100), 100, np.int8))),
     "sum:axes": lambda xp, a: xp.sum(a(TIES), axis=(0, 1), keepdims=True),
     # shapes and indexing

@@ -137,7 +137,7 @@ from ._elementwise import (
     trunc,
 )
 from ._helpers import _promote as _promote  # the adapter's native xlogy promotes with it
-from ._indexing_searching import argmax, argmin, sort, take, take_along_axis, where
+from ._indexing_searching import argmax, argmin, argsort, sort, take, take_along_axis, where
 from ._info import __array_namespace_info__
 from ._linalg import matmul, matrix_transpose, vecdot, vector_norm
 from ._manipulation import (
@@ -160,7 +160,7 @@ __array_api_version__ = "2024.12"
 
 __all__ = [
     "__array_api_version__", "__array_namespace_info__",
-    "abs", "acos", "acosh", "add", "all", "any", "arange", "argmax", "argmin", "asarray", "asin", "asinh",
+    "abs", "acos", "acosh", "add", "all", "any", "arange", "argmax", "argmin", "argsort", "asarray", "asin", "asinh",
     "astype", "atan", "atan2", "atanh", "bfloat16", "bool", "broadcast_arrays", "broadcast_to", "can_cast",
     "ceil", "clip", "complex64", "complex128", "concat", "conj", "copysign", "cos", "cosh", "cumulative_prod",
     "cumulative_sum", "divide", "e", "empty", "empty_like", "equal", "exp", "expand_dims", "expm1", "eye",

@@ -1,4 +1,5 @@
-"""Indexing (``take``, ``take_along_axis``), searching (``argmax``, ``argmin``, ``where``) and sorting (``sort``)."""
+"""Indexing (``take``, ``take_along_axis``), searching (``argmax``, ``argmin``, ``where``) and sorting (``sort``,
+``argsort``)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,34 @@ def where(condition: Array, x1: Array | complex, x2: Array | complex, /) -> Arra
     return tf.where(condition, a, b)
 
 # ---------------------------------------------------------------------------------------------------- sorting
+
+
+def argsort(
+    x: Array, /, *, axis: int = -1, descending: builtins.bool = False, stable: builtins.bool = True
+) -> Array:
+    """The indices that sort ``x`` along ``axis``, as int64; ties keep their order (descending too); NaN sorts as
+    ``+inf``.
+
+    Parameters
+    ----------
+    x : array
+        Of a real numeric dtype.
+    axis : int
+    descending : bool
+    stable : bool
+        Always stable (``tf.argsort(stable=True)``).
+
+    Returns
+    -------
+    array
+        Of dtype int64.
+    """
+    x = _unary(x, "argsort", "real numeric")
+    axis = _axis(axis, _ndim(x, "argsort"), "argsort")
+    if x.dtype in _REAL_FLOATING:  # TF's argsort (top_k) misorders NaN
+        x = tf.where(tf.math.is_nan(x), tf.constant(math.inf, x.dtype), x)
+    out = tf.argsort(x, axis=axis, direction="DESCENDING" if descending else "ASCENDING", stable=True)
+    return tf.cast(out, tf.int64)
 
 
 def sort(
