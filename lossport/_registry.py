@@ -190,17 +190,25 @@ CATALOG: dict[str, LossRecord] = _records(
     LossRecord("generalized_dice", "segmentation", anchors=("optax.multiclass_generalized_dice_loss",)),
     # Catalog II: pending until each is built (issue 11; linear_cross_entropy has issue 9). The anchors are those
     # CATALOG.md names; they are wired when the loss lands.
-    LossRecord("info_nce", "embedding"),
-    LossRecord("supervised_contrastive", "embedding"),
+    LossRecord("info_nce", "embedding", anchors=("pytorch_metric_learning.NTXentLoss",)),
+    LossRecord("supervised_contrastive", "embedding", anchors=("pytorch_metric_learning.SupConLoss",)),
     LossRecord("sigmoid_contrastive", "embedding"),
-    LossRecord("arcface", "classification"),
-    LossRecord("cosface", "classification"),
-    LossRecord("lovasz_hinge", "segmentation"),
-    LossRecord("lovasz_softmax", "segmentation"),
-    LossRecord("focal_tversky", "segmentation"),
-    LossRecord("wing", "regression"),
+    LossRecord("arcface", "embedding", anchors=("pytorch_metric_learning.ArcFaceLoss",),
+               kinks="the label's cosine == -cos(margin) (the fallback's jump), == 0 with easy_margin; "
+                     "|the label's cosine| == 1 (sin θ's infinite derivative, taken as 0)"),
+    LossRecord("cosface", "embedding", anchors=("pytorch_metric_learning.CosFaceLoss",)),
+    LossRecord("lovasz_hinge", "segmentation", anchors=("kornia.lovasz_hinge_loss",),
+               kinks="ties between two errors (the sort order); a hinge error 1 - logits * (2 labels - 1) == 0"),
+    LossRecord("lovasz_softmax", "segmentation", anchors=("kornia.lovasz_softmax_loss",),
+               kinks="ties between two errors of a class (the sort order); a probability equal to its label"),
+    LossRecord("focal_tversky", "segmentation",
+               kinks="a perfect prediction (loss 0): the gradient of loss ** gamma is infinite for gamma < 1"),
+    LossRecord("wing", "regression",
+               kinks="predictions == targets (slopes -+width/curvature; gradient 0 there); "
+                     "|predictions - targets| == width (the slope jumps from width/(width + curvature) to 1)"),
     LossRecord("linear_cross_entropy", "classification"),
-    LossRecord("chamfer_distance", "regression"),
+    LossRecord("chamfer_distance", "regression",
+               kinks="two nearest neighbours at the same distance; a zero distance with squared=False"),
 )
 
 

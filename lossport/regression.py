@@ -16,6 +16,7 @@ from lossport._numerics import (
     xlogy,
 )
 from lossport._reduction import Reduction, check_reduction, reduce_loss
+from lossport._tweedie import check_power, tweedie_unit_deviance
 from lossport._validation import (
     axis_last,
     check_bool,
@@ -30,6 +31,7 @@ from lossport._validation import (
 )
 
 __all__ = [
+    "chamfer_distance",
     "cosine_distance",
     "gaussian_nll",
     "huber",
@@ -44,6 +46,7 @@ __all__ = [
     "root_mean_squared_error",
     "smooth_l1",
     "tweedie_deviance",
+    "wing",
 ]
 
 Array = Any
@@ -402,10 +405,81 @@ def _pseudo_huber_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Arra
 _PSEUDO_HUBER = elementwise_rule("pseudo_huber", _pseudo_huber, _pseudo_huber_vjp)
 
 
-# -- knob and value checks shared by the losses below ---------------------------------------------------------
+def wing(
+    predictions: Array,
+    targets: Array,
+    /,
+    *,
+    width: float = 10.0,
+    curvature: float = 2.0,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Wing loss (Feng et al.): logarithmic for errors below `width`, linear beyond (landmark regression).
+
+    .. math:: \ell_i = w \ln(1 + |e_i|/\varepsilon) \text{ if } |e_i| < w, \text{ else } |e_i| - C,
+              \quad C = w - w \ln(1 + w/\varepsilon), \quad e_i = p_i - t_i
+
+    ``C`` makes the pieces meet at ``|e| = w`` (continuous; the slope jumps from ``w/(w + ε)`` to 1). Near 0 the
+    slope is ``±w/ε``, steeper than L1's; at ``e = 0`` the gradient is 0 (``sign(0)``) on every framework. The
+    linear piece is computed as ``(|e| − w) + w·log1p(w/ε)``, two non-negative terms, where ``|e| − C`` would
+    cancel for small ``w/ε``. No framework has this loss; tests check hand-computed values and a float64 oracle.
+
+    Parameters
+    ----------
+    predictions, targets : array, shape ``(...)``
+    width, curvature : float, default 10.0 and 2.0
+        ``w``, where the loss turns linear, and ``ε``, the scale of the logarithm; positive.
+    weights, where, reduction, xp
+        As in :func:`mean_squared_error`.
+
+    Returns
+    -------
+    array
+        0-D, or of the inputs' shape for ``reduction="none"``.
+
+    References
+    ----------
+    Feng et al., "Wing Loss for Robust Facial Landmark Localisation with Convolutional Neural Networks", CVPR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> e = np.array([0.0, 2.0, 12.0])  # w ln(1 + 2/2) = 10 ln 2; 12 − C = 2 + 10 ln 6
+    >>> [round(float(v), 12) for v in lossport.wing(e, np.zeros(3), reduction="none")]
+    [0.0, 6.931471805599, 19.917594692281]
+    """
+    check_reduction(reduction)
+    check_positive("width", width)
+    check_positive("curvature", curvature)
+    xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
+    params = ((float(width), float(curvature)), reduction)
+    loss = apply(_WING, params, predictions, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
+def _wing(knobs: tuple[float, float], p: Array, t: Array, /, *, xp: Any) -> Array:
+    """``w·log1p(|e|/ε)`` below ``w``, ``(|e| − w) + w·log1p(w/ε)`` from ``w`` on; ``e = p − t``."""
+    width, curvature = knobs
+    abs_error = xp.abs(p - t)
+    inner = width * xp.log1p(abs_error / curvature)  # finite everywhere: no inner where needed
+    outer = (abs_error - width) + width * math.log1p(width / curvature)
+    return xp.where(abs_error < width, inner, outer)
 
+
+def _wing_vjp(knobs: tuple[float, float], p: Array, t: Array, /, *, scale: Array, needs: tuple[bool, ...],
+              xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p = sign(e)·w/(ε + |e|)`` below ``w``, ``sign(e)`` from ``w`` on (0 at ``e = 0``) ``= −∂ℓ/∂t``, times
+    the reduction's cotangent."""
+    width, curvature = knobs
+    error = p - t
+    slope = xp.where(xp.abs(error) < width, width / (xp.abs(error) + curvature), xp.ones_like(error))
+    return of_difference(xp.sign(error) * slope * scale, needs)
+
+
+_WING = elementwise_rule("wing", _wing, _wing_vjp)
 
 
 # -- root of a mean, percentages, smooth L1 -------------------------------------------------------------------
@@ -1053,98 +1127,6 @@ _GAUSSIAN_NLL = elementwise_rule("gaussian_nll", _gaussian_nll, _gaussian_nll_vj
 # -- Tweedie deviance -------------------------------------------------------------------------------------------
 
 
-def _check_power(power: float) -> None:
-    if isinstance(power, bool) or not isinstance(power, (int, float)):
-        msg = f"`power` must be a Python number; got {type(power).__name__}"
-        raise TypeError(msg)
-    if not math.isfinite(power) or 0 < power < 1:
-        msg = f"`power` must be finite and <= 0 or >= 1 (the Tweedie deviance is undefined between); got {power!r}"
-        raise ValueError(msg)
-
-
-def _tweedie_series(a: float, radius: float, eps: float) -> tuple[float, ...]:
-    """Coefficients ``c_k / k!`` (k = 2, 3, ...) of ``φ(L) = Σ c_k L^k / k!``, ``c_k = 1 + a + … + a^(k−2)``.
-
-    Enough terms that the tail is below ``eps / 16`` of the leading term for ``|L| <= radius``, using
-    ``|c_k| <= (k − 1)·max(1, |a|)^(k−2)`` (``radius·max(1, |a|) <= 1``, so a few dozen terms at most). Not
-    cached: a few microseconds of Python, and a cache wrapper is a warning under ``torch.compile``.
-    """
-    big = max(1.0, abs(a))
-    coeffs = []
-    c, k, factorial = 1.0, 2, 2.0
-    while True:
-        coeffs.append(c / factorial)
-        bound = k * big ** (k - 1) * radius ** (k - 1) / (factorial * (k + 1))  # next term over radius²
-        if bound < eps / 16 or k > 80:
-            return tuple(coeffs)
-        c, k = c * a + 1.0, k + 1
-        factorial *= k
-
-
-def _expm1_scaled(c: float, log_r: Array, r: Array, /, *, xp: Any) -> Array:
-    """``r^c − 1 = expm1(c·log r)``: by ``expm1`` where ``|c·log r| < 1``, by ``r ** c`` beyond (where the
-    absolute error of ``log r`` would be amplified by ``exp``)."""
-    cl = c * log_r
-    small = xp.abs(cl) < 1.0
-    return xp.where(small, xp.expm1(xp.where(small, cl, xp.zeros_like(cl))), r**c - 1.0)
-
-
-def _tweedie_unit_deviance(y: Array, mu: Array, power: float, /, *, xp: Any) -> Array:
-    """``2 ∫_μ^y (y − s) / s^p ds`` for ``p < 0`` or ``p >= 1``, written as ``2 μ^a φ(y/μ)``, ``a = 2 − p``.
-
-    ``φ(r) = r^a / (a(a−1)) − r/(a−1) + 1/a`` (with its limits at ``a = 0, 1``) vanishes to second order at
-    ``r = 1``: near it (``|log r| <= radius``) it is summed as the series ``Σ c_k L^k / k!`` in ``L = log r``;
-    away from it it is rearranged so that no two terms cancel badly, around the two named special cases:
-    ``φ = [(r L − d) + r·(expm1(bL)/b − L)] / a`` for ``1 <= p <= 1.5`` (``b = 1 − p``), and
-    ``φ = [(d − L) − (expm1(aL)/a − L)] / (1 − a)`` otherwise, with ``d = r − 1``. ``y <= 0`` gives
-    ``φ = −r/(1 − p) [p < 0] + 1/a``, scikit-learn's value there.
-    """
-    a = 2.0 - power
-    eps = float(xp.finfo(y.dtype).eps)
-    radius = 1.0 if abs(a) <= 1 else 1.0 / abs(a)
-    positive = y > 0
-    mu_safe = mu  # the domain check (eager) requires mu > 0
-    ratio = xp.where(positive, y, mu_safe) / mu_safe  # r, 1 where y <= 0
-    d = xp.where(positive, (y - mu) / mu_safe, xp.zeros_like(y))  # r − 1, exact where y ≈ mu
-    near_one = xp.abs(d) < 0.5
-    d_near = xp.where(near_one, d, xp.zeros_like(d))
-    # log r = log1p(d), exact where y ≈ mu. For d < 0 it is taken as −log1p(−d/r), whose argument is positive: XLA's
-    # float64 log1p is off by up to 130 ulps on [−0.5, −0.2] (see _numerics.log1mexp).
-    log1p_d = xp.where(d_near < 0, -xp.log1p(-d_near / ratio), xp.log1p(d_near))
-    log_r = xp.where(near_one, log1p_d, xp.log(ratio))
-    series_zone = positive & (xp.abs(log_r) <= radius)
-
-    coeffs = _tweedie_series(a, radius, eps)
-    s_log = xp.where(series_zone, log_r, xp.zeros_like(log_r))
-    series = xp.zeros_like(s_log)
-    for c in reversed(coeffs[1:]):
-        series = (series + c) * s_log
-    series = (series + coeffs[0]) * (s_log * s_log)
-
-    # Away from r = 1; where discarded, the arguments are those of r = e (finite everywhere).
-    log_d = xp.where(series_zone, xp.ones_like(log_r), log_r)
-    r_d = xp.where(series_zone, xp.full_like(ratio, math.e), ratio)
-    d_d = xp.where(series_zone, xp.full_like(d, math.e - 1.0), d)
-    if power == 1:
-        direct = r_d * log_d - d_d
-    elif power == 2:
-        direct = d_d - log_d
-    elif 1 < power <= 1.5:
-        b = 1.0 - power
-        direct = ((r_d * log_d - d_d) + r_d * (_expm1_scaled(b, log_d, r_d, xp=xp) / b - log_d)) / a
-    else:
-        direct = ((d_d - log_d) - (_expm1_scaled(a, log_d, r_d, xp=xp) / a - log_d)) / (1.0 - a)
-
-    at_zero = xp.zeros_like(y) + (1.0 / a if a != 0 else 0.0)  # y = 0 (1 <= p < 2): φ = 1/a
-    if power < 0:  # any real y: sklearn's y^a is replaced by max(y, 0)^a
-        at_zero = at_zero - xp.where(positive, xp.zeros_like(y), y) / mu_safe / (1.0 - power)
-    phi = xp.where(series_zone, series, xp.where(positive, direct, at_zero))
-    if a == 0:
-        return 2.0 * phi
-    scale = mu if a == 1 else mu**a
-    return 2.0 * scale * phi
-
-
 def tweedie_deviance(
     predictions: Array,
     targets: Array,
@@ -1172,7 +1154,7 @@ def tweedie_deviance(
     subtracts terms of size ``μ^(2−p)/|(1−p)(2−p)|`` to form a deviance that vanishes quadratically as ``y → μ``,
     and loses every digit there (and most of them for powers near 1 or 2). Here the deviance near ``y = μ`` is
     a power series in ``log(y/μ)``, and elsewhere a rearrangement without large cancellation
-    (``_tweedie_unit_deviance`` has the forms). 0 at a perfect prediction, with gradient 0.
+    (``lossport/_tweedie.py`` has the forms). 0 at a perfect prediction, with gradient 0.
 
     Parameters
     ----------
@@ -1214,7 +1196,7 @@ def tweedie_deviance(
     0.613705638880109
     """
     check_reduction(reduction)
-    _check_power(power)
+    check_power(power)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
     power = float(power)
     if power < 0:
@@ -1229,12 +1211,11 @@ def tweedie_deviance(
         error = predictions - targets
         loss = error * error
     else:
-        loss = _tweedie_unit_deviance(targets, predictions, power, xp=xp)
+        loss = tweedie_unit_deviance(targets, predictions, power, xp=xp)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
 # -- cosine distance --------------------------------------------------------------------------------------------
-
 
 
 def _unit(x: Array, eps: float, /, *, xp: Any) -> tuple[Array, Array]:
@@ -1333,3 +1314,86 @@ def cosine_distance(
     shortfall = 1.0 - 0.5 * (p_norm * p_norm + t_norm * t_norm)  # exactly 0 when both norms are >= eps
     loss = 0.5 * xp.sum(chord * chord, axis=-1) + xp.squeeze(shortfall, axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+# -- Chamfer distance ---------------------------------------------------------------------------------------------
+
+
+def chamfer_distance(
+    predictions: Array,
+    targets: Array,
+    /,
+    *,
+    squared: bool = True,
+    bidirectional: bool = True,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Chamfer distance: the mean distance from each point to its nearest neighbour in the other set, both ways.
+
+    .. math:: \ell = \frac{1}{P} \sum_{i} \min_j \lVert x_i - y_j \rVert^2
+                    + \frac{1}{Q} \sum_{j} \min_i \lVert x_i - y_j \rVert^2
+
+    for the points ``x`` (`predictions`, ``P`` of them) and ``y`` (`targets`, ``Q``): PyTorch3D's
+    ``chamfer_distance`` (``norm=2``, point and batch reductions ``"mean"``, ``weights`` as here). ``squared=False``
+    takes ``‖x − y‖`` (gradient 0 at a zero distance); ``bidirectional=False`` keeps the first term only. Distances
+    are summed from the differences, exact for near neighbours, through an intermediate ``(..., P, Q, D)``: the
+    expansion ``‖x‖² + ‖y‖² − 2x·y`` (``(..., P, Q)`` memory) cannot resolve a distance much below the norms'
+    rounding (about 0.1 for float32 points at 1e3).
+
+    Parameters
+    ----------
+    predictions, targets : array, shape ``(..., P, D)`` and ``(..., Q, D)``, real floating
+        The same leading shape and ``D``; ``Q`` may differ from ``P``.
+    squared, bidirectional : bool, default True
+        Squared Euclidean distances (False: Euclidean); add the term from `targets` to `predictions`.
+    weights, where, reduction, xp
+        As in :func:`mean_squared_error`, against the per-set loss of shape ``(...)``.
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (one value per leading index) for ``reduction="none"``.
+
+    References
+    ----------
+    Fan, Su and Guibas, "A Point Set Generation Network for 3D Object Reconstruction from a Single Image", CVPR 2017.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> x, y = np.array([[0.0, 0.0], [2.0, 0.0]]), np.array([[0.0, 1.0], [2.0, 0.0], [5.0, 0.0]])  # P = 2, Q = 3
+    >>> round(float(lossport.chamfer_distance(x, y)), 15)   # (1 + 0)/2 + (1 + 0 + 9)/3
+    3.833333333333333
+    """
+    check_reduction(reduction)
+    check_bool("squared", squared)
+    check_bool("bidirectional", bidirectional)
+    xp = array_namespace(predictions, targets, weights, where, xp=xp,
+                         names=("predictions", "targets", "weights", "where"))
+    check_floating("predictions", predictions, xp=xp)
+    p_shape, q_shape = tuple(predictions.shape), tuple(targets.shape)
+    if min(len(p_shape), len(q_shape)) < 2 or p_shape[:-2] != q_shape[:-2] or p_shape[-1] != q_shape[-1] \
+            or 0 in (p_shape[-2], q_shape[-2]):
+        msg = ("`predictions` and `targets` must be point sets (..., P, D) and (..., Q, D) with the same leading shape "
+               f"and D, and P, Q >= 1; got {p_shape} and {q_shape}")
+        raise ValueError(msg)
+    dtype, out_dtype = compute_dtype(predictions, targets, xp=xp)
+    x, y = xp.astype(predictions, dtype, copy=False), xp.astype(targets, dtype, copy=False)
+    difference = xp.expand_dims(x, axis=-2) - xp.expand_dims(y, axis=-3)  # (..., P, Q, D)
+    distance = xp.sum(difference * difference, axis=-1)  # (..., P, Q)
+    loss = xp.mean(_nearest(xp.min(distance, axis=-1), squared, xp=xp), axis=-1)
+    if bidirectional:
+        loss = loss + xp.mean(_nearest(xp.min(distance, axis=-2), squared, xp=xp), axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def _nearest(squared_distance: Array, squared: bool, /, *, xp: Any) -> Array:
+    """The squared distance, or its root with a zero gradient (not ``sqrt'(0) = ∞``) at 0."""
+    if squared:
+        return squared_distance
+    positive = squared_distance > 0
+    root = xp.sqrt(xp.where(positive, squared_distance, xp.ones_like(squared_distance)))
+    return xp.where(positive, root, xp.zeros_like(root))

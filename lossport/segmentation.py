@@ -1,24 +1,38 @@
-"""Overlap losses for segmentation: Dice, Tversky and generalized Dice, on probabilities.
+"""Overlap losses for segmentation: Dice, Tversky, focal Tversky and generalized Dice on probabilities, and the
+Lovász losses (the Lovász extension of the Jaccard loss) on logits and probabilities.
 
 The inputs are laid out as ``(N, *spatial, C)`` (channels last, as in Keras and optax): a batch of ``N`` maps of
 ``C`` class probabilities. Each loss sums over ``axis`` (by default the spatial axes, so one overlap per sample and
 class) and is computed from sums of non-negative terms, so that a near-perfect prediction keeps its small loss
 (``1 − ratio`` would lose it to cancellation) and a perfect one gives exactly 0.
+
+The Lovász losses (Berman et al. 2018) sort each image's errors, a per-image ``argsort`` (``take_along_axis`` then
+orders the labels): the gradient reaches the errors through the sort, as the permuted Jaccard differences.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lossport._namespace import array_namespace
+from lossport._namespace import device as _device
+from lossport._numerics import one_hot
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
+    _fails,
+    check_bool,
+    check_floating,
     check_in_unit_interval,
     check_option,
     check_positive,
+    check_same_shape,
+    class_index_inputs,
+    compute_dtype,
     elementwise_inputs,
+    values_checked,
 )
 
-__all__ = ["dice", "generalized_dice", "tversky"]
+__all__ = ["dice", "focal_tversky", "generalized_dice", "lovasz_hinge", "lovasz_softmax", "tversky"]
 
 Array = Any
 Axis = int | tuple[int, ...] | str | None
@@ -242,6 +256,15 @@ def tversky(
     0.324324324324324
     """
     check_reduction(reduction)
+    xp, loss, out_dtype = _tversky_loss(predictions, targets, alpha, beta, smooth, eps, axis, weights, where, xp)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def _tversky_loss(
+    predictions: Array, targets: Array, alpha: float, beta: float, smooth: float, eps: float, axis: Axis,
+    weights: Array | None, where: Array | None, xp: Any,
+) -> tuple[Any, Array, Any]:
+    """Checks, then the unreduced ``1 − TI`` of :func:`tversky` (and :func:`focal_tversky`), without cancellation."""
     check_positive("alpha", alpha, allow_zero=True)
     check_positive("beta", beta, allow_zero=True)
     check_positive("smooth", smooth, allow_zero=True)
@@ -252,8 +275,81 @@ def tversky(
     fp, fn = _errors(p, t, xp=xp)
     penalty = xp.sum(alpha * fp + beta * fn, axis=axes)
     intersection = xp.sum(p * t, axis=axes)
-    loss = (penalty + eps) / (intersection + penalty + (smooth + eps))
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return xp, (penalty + eps) / (intersection + penalty + (smooth + eps)), out_dtype
+
+
+def focal_tversky(
+    predictions: Array,
+    targets: Array,
+    /,
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    gamma: float = 0.75,
+    smooth: float = 1.0,
+    eps: float = 0.0,
+    axis: Axis = "spatial",
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Focal Tversky loss (Abraham & Khan): the Tversky loss raised to the power `gamma`.
+
+    .. math:: \ell = (1 - \mathrm{TI})^\gamma, \quad
+              1 - \mathrm{TI} = \frac{\alpha\,\mathrm{FP} + \beta\,\mathrm{FN} + \varepsilon}
+                                      {I + \alpha\,\mathrm{FP} + \beta\,\mathrm{FN} + s + \varepsilon}
+
+    with the Tversky index, knobs and axes of :func:`tversky` (``alpha`` weighs false positives; sums over `axis`,
+    by default one loss per sample and class), and ``1 − TI`` computed in its cancellation-free form. ``γ < 1``
+    (the paper's ``1/γ = 3/4``) raises the loss of the examples that are already good (``1 − TI`` small) relative
+    to a plain Tversky loss, focusing training on them; ``γ = 1`` is :func:`tversky`. A perfect prediction gives
+    exactly 0, where the gradient of ``x^γ`` is infinite for ``γ < 1`` (as in every implementation of this loss:
+    keep `smooth` > 0 or use ``γ >= 1`` if predictions can become exact).
+
+    Parameters
+    ----------
+    predictions, targets : array, shape ``(N, *spatial, C)``
+        Probabilities in ``[0, 1]``, as in :func:`dice`.
+    alpha, beta : float, default 0.5
+        Weights of the false positives and false negatives; non-negative.
+    gamma : float, default 0.75
+        The exponent; positive.
+    smooth, eps, axis, weights, where, reduction, xp
+        As in :func:`tversky`.
+
+    Returns
+    -------
+    array
+        0-D, or the input shape without `axis` for ``reduction="none"`` (``(N, C)`` by default).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`tversky`, and if `gamma` is not positive.
+
+    See Also
+    --------
+    tversky, dice
+
+    References
+    ----------
+    Abraham and Khan, "A Novel Focal Tversky loss function with improved Attention U-Net for lesion segmentation",
+    ISBI 2019.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> p = np.array([0.75, 0.5, 0.25, 0.0])[None, :, None]
+    >>> t = np.array([1.0, 1.0, 0.0, 0.0])[None, :, None]
+    >>> # the Tversky loss of tversky's example, 0.6 / 1.85, to the power 3/4
+    >>> round(float(lossport.focal_tversky(p, t, alpha=0.3, beta=0.7, smooth=0.0)), 15)
+    0.429768560262004
+    """
+    check_reduction(reduction)
+    check_positive("gamma", gamma)
+    xp, loss, out_dtype = _tversky_loss(predictions, targets, alpha, beta, smooth, eps, axis, weights, where, xp)
+    return reduce_loss(loss**gamma, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
 def generalized_dice(
@@ -365,3 +461,284 @@ def generalized_dice(
     else:
         loss = xp.sum(w * (errors / (total + smooth)), axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+# -- Lovász losses ------------------------------------------------------------------------------------------------
+
+
+def _lovasz(errors: Array, foreground: Array, valid: Array | None, /, *, xp: Any) -> Array:
+    """The Lovász extension of the Jaccard loss at ``errors``, along the last axis (Berman et al., Alg. 1).
+
+    The errors are sorted in decreasing order and weighted by the Jaccard loss's increments
+    ``g_k = J_k − J_{k−1}``, ``J_k = 1 − |F ∖ S_k| / |F ∪ S_k|`` for the top-``k`` set ``S_k`` and the foreground
+    ``F``. The increments (the gradient) are formed in closed form from the exact counts, not as differences of
+    ``J`` (which lose ``log2(n)`` bits of each; the loss telescopes and would keep its accuracy): with ``P = |F|``, ``p`` the foreground and ``m`` the background
+    entries among the first ``k``, ``g = 1/(P + m)`` at a foreground entry and ``(P − p)/((P + m)(P + m − 1))`` at a
+    background one (``1`` for the first background entry of an empty foreground). Entries where ``valid`` is False
+    sort last (their key is −1, below every valid error of the callers, and −inf would give ``−inf·0``) and get
+    weight 0. Ties between errors give the same value whatever their order; the sort is stable, so every framework
+    assigns the same (sub)gradient to tied entries.
+    """
+    key = errors if valid is None else xp.where(valid, errors, xp.full_like(errors, -1.0))
+    order = xp.argsort(key, axis=-1, descending=True, stable=True)
+    sorted_errors = xp.take_along_axis(key, order, axis=-1)
+    fg = xp.take_along_axis(foreground, order, axis=-1)
+    if valid is None:
+        bg = 1.0 - fg
+    else:
+        valid = xp.take_along_axis(xp.astype(valid, fg.dtype), order, axis=-1)
+        fg = fg * valid
+        bg = valid - fg
+    total = xp.sum(fg, axis=-1, keepdims=True)  # P
+    p = xp.cumulative_sum(fg, axis=-1)
+    m = xp.cumulative_sum(bg, axis=-1)
+    union = total + m  # >= 1 at every valid entry
+    safe_union = xp.where(union > 0, union, xp.ones_like(union))
+    previous = union - 1.0
+    positive_previous = previous > 0
+    ratio = xp.where(positive_previous, (total - p) / xp.where(positive_previous, previous, xp.ones_like(previous)),
+                     xp.ones_like(previous))
+    increments = (fg + bg * ratio) / safe_union
+    return xp.sum(sorted_errors * increments, axis=-1)
+
+
+def _check_binary_labels(name: str, x: Array, /, *, xp: Any) -> None:
+    """Labels that are 0 or 1; a value check."""
+    if not values_checked(x):
+        return
+    valid = (x == 0) | (x == 1)
+    if _fails(xp.all(valid), xp=xp):
+        bad = xp.where(valid, xp.zeros_like(x), x)
+        got = xp.min(bad) if bool(xp.any(bad < 0)) else xp.max(bad)
+        msg = f"`{name}` must be 0 or 1 (background or foreground); got {float(got):g}"
+        raise ValueError(msg)
+
+
+def _flat_images(x: Array, per_image: bool, /, *, xp: Any) -> Array:
+    """``x`` as ``(images, pixels)``: one row per leading index (`per_image`), or one row for the whole batch."""
+    shape = tuple(x.shape)
+    if per_image:
+        return xp.reshape(x, (shape[0], -1))
+    return xp.reshape(x, (1, -1))
+
+
+def lovasz_hinge(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    per_image: bool = True,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Lovász hinge loss (Berman et al.): the Lovász extension of the binary Jaccard loss at the hinge errors.
+
+    .. math:: \ell = \sum_k \max(e_{(k)}, 0)\, g_k, \quad e_i = 1 - z_i (2 y_i - 1)
+
+    with the errors ``e`` sorted in decreasing order and ``g_k`` the increments of the Jaccard loss
+    ``1 − |F ∖ S_k| / |F ∪ S_k|`` as the top-``k`` set ``S_k`` grows (``F``: the foreground). It is a convex
+    surrogate of ``1 − IoU`` of the prediction ``z > 0``: logits of ±1 with the predicted foreground positive give
+    ``2(1 − IoU)``, and correct logits of magnitude at least 1 give 0. The increments, which are the gradient, come
+    from exact counts in closed form, accurate to a few ulps whatever the image size. An image with an empty
+    foreground has the loss ``max(e, 0)`` of its worst pixel (its IoU is 0 for any false positive).
+
+    kornia's ``lovasz_hinge_loss(pred, target)`` is ``lovasz_hinge(pred[:, 0], target)`` (``per_image=True``,
+    the mean over images; its logits have a channel axis of one), and so is Berman's ``lovasz_hinge(logits,
+    labels, per_image=True)``; his ``ignore`` (pixels left out) has no knob here: drop those pixels first.
+
+    Parameters
+    ----------
+    logits : array, shape ``(N, ...)``, real floating
+        One logit per pixel (foreground where positive).
+    labels : array, the same shape, integer, bool or floating
+        0 (background) or 1 (foreground), checked on concrete arrays.
+    per_image : bool, default True
+        One loss per image (leading index), averaged by the reduction; False takes the whole batch as one image.
+    weights, where : array, optional
+        Per-image weights and mask, broadcast against shape ``(N,)`` (``()`` with ``per_image=False``).
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or for ``reduction="none"`` shape ``(N,)`` (0-D with ``per_image=False``).
+
+    Raises
+    ------
+    TypeError
+        If `logits` is not floating, or `per_image` is not a bool.
+    ValueError
+        If the shapes differ, the inputs are 0-D, or (concrete arrays) a label is not 0 or 1.
+
+    See Also
+    --------
+    kornia.losses.lovasz_hinge_loss, lovasz_softmax
+
+    References
+    ----------
+    Berman, Triki and Blaschko, "The Lovász-Softmax loss: A tractable surrogate for the optimization of the
+    intersection-over-union measure in neural networks", CVPR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> z = np.array([[2.0, -0.5, 0.5, -3.0]])  # one image of 4 pixels
+    >>> y = np.array([[1, 1, 0, 0]])
+    >>> # errors 1 − z·(2y − 1) = (-1, 1.5, 1.5, -2); sorted: 1.5 (fg), 1.5 (bg), then ≤ 0:
+    >>> # g = (1/2, (2 − 1)/(3·2)): 1.5/2 + 1.5/6 = 1
+    >>> float(lossport.lovasz_hinge(z, y))
+    1.0
+    """
+    check_reduction(reduction)
+    check_bool("per_image", per_image)
+    xp = array_namespace(logits, labels, weights, where, xp=xp, names=("logits", "labels", "weights", "where"))
+    check_floating("logits", logits, xp=xp)
+    check_same_shape("logits", logits, "labels", labels)
+    if per_image and len(tuple(logits.shape)) == 0:
+        msg = "`logits` must have an image axis (N, ...) with `per_image=True`; got a 0-D array"
+        raise ValueError(msg)
+    _check_binary_labels("labels", labels, xp=xp)
+    dtype, out_dtype = compute_dtype(logits, labels, xp=xp)
+    z = _flat_images(xp.astype(logits, dtype, copy=False), per_image, xp=xp)
+    y = _flat_images(xp.astype(labels, dtype, copy=False), per_image, xp=xp)
+    errors = 1.0 - z * (2.0 * y - 1.0)
+    loss = _lovasz(xp.clip(errors, min=0.0), y, None, xp=xp)
+    loss = loss if per_image else xp.reshape(loss, ())
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def lovasz_softmax(
+    probabilities: Array,
+    labels: Array,
+    /,
+    *,
+    axis: int = -1,
+    classes: str | tuple[int, ...] = "present",
+    per_image: bool = False,
+    ignore_index: int | None = None,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Lovász-softmax loss (Berman et al.): the multiclass Lovász extension of the Jaccard loss.
+
+    .. math:: \ell = \frac{1}{|K|} \sum_{c \in K} \sum_k e^c_{(k)}\, g^c_k, \quad e^c_i = |[y_i = c] - p_{ic}|
+
+    per class ``c``: the errors sorted in decreasing order, weighted by the increments of that class's Jaccard
+    loss (see :func:`lovasz_hinge`), then averaged over the classes ``K``: ``"present"`` (Berman's default) those
+    with at least one (non-ignored) pixel in the image, or the whole batch with ``per_image=False``; ``"all"``
+    every class (an absent class then counts with its largest predicted probability); or a tuple of class
+    indices. Presence is a mask, not a selection, so the loss traces under every compiler. An image with no
+    counted class (every pixel ignored) gives 0, as in Berman's code.
+
+    kornia's ``lovasz_softmax_loss(logits, target)`` takes logits with the class axis 1 and averages every class
+    of each image: it is ``lovasz_softmax(softmax(logits, 1), target, axis=1, classes="all", per_image=True)``;
+    its ``weight`` multiplies each class's term and still divides by ``C``. Berman's
+    ``lovasz_softmax(probas, labels, classes, per_image, ignore)`` is this function (class axis 1 there).
+
+    Parameters
+    ----------
+    probabilities : array, shape ``(N, *spatial, C)`` (class axis `axis`), real floating
+        Class probabilities in ``[0, 1]`` (checked on concrete arrays): apply softmax to logits first.
+    labels : array, shape ``(N, *spatial)``, integer
+        Class indices in ``[0, C)``, or `ignore_index`.
+    axis : int, default -1
+        The class axis of `probabilities`.
+    classes : "present", "all" or tuple of int, default "present"
+        The classes averaged.
+    per_image : bool, default False
+        One loss per image (leading index of `labels`); False takes the whole batch as one image.
+    ignore_index : int, optional
+        A label whose pixels count nowhere (Berman's ``ignore``).
+    weights, where : array, optional
+        Per-image weights and mask, broadcast against shape ``(N,)`` (``()`` with ``per_image=False``).
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or for ``reduction="none"`` shape ``(N,)`` with `per_image` (0-D without).
+
+    Raises
+    ------
+    TypeError
+        If `probabilities` is not floating, `labels` not integer, or a knob of a wrong kind.
+    ValueError
+        If the shapes do not match, `classes` is unknown or out of range, or (concrete arrays) a probability lies
+        outside ``[0, 1]`` or a label outside ``[0, C)``.
+
+    See Also
+    --------
+    kornia.losses.lovasz_softmax_loss, lovasz_hinge
+
+    References
+    ----------
+    Berman, Triki and Blaschko, "The Lovász-Softmax loss: A tractable surrogate for the optimization of the
+    intersection-over-union measure in neural networks", CVPR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> p = np.array([[0.8, 0.2], [0.4, 0.6], [0.7, 0.3]])  # 3 pixels, 2 classes
+    >>> y = np.array([0, 0, 1])
+    >>> # class 0: errors (0.2, 0.6, 0.7), fg (1, 1, 0): sorted 0.7 (bg), 0.6 (fg), 0.2 (fg):
+    >>> # g = (1/3, 1/3, 1/3): 0.5; class 1 the same errors, fg (0, 0, 1): 0.7 · 1/1 + 0.6 · 0 + 0.2 · 0 = 0.7
+    >>> round(float(lossport.lovasz_softmax(p, y)), 15)
+    0.6
+    """
+    check_reduction(reduction)
+    check_bool("per_image", per_image)
+    if ignore_index is not None and (isinstance(ignore_index, bool) or not isinstance(ignore_index, int)):
+        msg = f"`ignore_index` must be an int or None; got {type(ignore_index).__name__}"
+        raise TypeError(msg)
+    xp, probs, labels, out_dtype, keep = class_index_inputs(
+        "probabilities", probabilities, labels, axis, ignore_index, None, weights, where, xp
+    )
+    check_in_unit_interval("probabilities", probs, xp=xp)
+    num_classes = tuple(probs.shape)[-1]
+    chosen = _chosen_classes(classes, num_classes)
+    if per_image and len(tuple(labels.shape)) == 0:
+        msg = "`labels` must have an image axis (N, ...) with `per_image=True`; got a 0-D array"
+        raise ValueError(msg)
+    fg = one_hot(labels, num_classes, dtype=probs.dtype, xp=xp)
+    if chosen is not None:
+        index = xp.asarray(chosen, device=_device(probs))
+        probs, fg = xp.take(probs, index, axis=-1), xp.take(fg, index, axis=-1)
+    shape = (labels.shape[0], -1) if per_image else (1, -1)
+    count = probs.shape[-1]
+    probs = xp.permute_dims(xp.reshape(probs, (*shape, count)), (0, 2, 1))  # (images, classes, pixels)
+    fg = xp.permute_dims(xp.reshape(fg, (*shape, count)), (0, 2, 1))
+    valid = None if keep is None else xp.reshape(keep, shape)[:, None, :]
+    if valid is not None:
+        valid = xp.broadcast_to(valid, tuple(fg.shape))
+    per_class = _lovasz(xp.abs(fg - probs), fg, valid, xp=xp)  # (images, classes)
+    if classes == "present":
+        present = xp.sum(fg if valid is None else xp.where(valid, fg, xp.zeros_like(fg)), axis=-1) > 0
+        counted = xp.sum(xp.astype(present, per_class.dtype), axis=-1)
+        total = xp.sum(xp.where(present, per_class, xp.zeros_like(per_class)), axis=-1)
+        loss = xp.where(counted > 0, total / xp.where(counted > 0, counted, xp.ones_like(counted)),
+                        xp.zeros_like(total))
+    else:
+        loss = xp.mean(per_class, axis=-1)
+    loss = loss if per_image else xp.reshape(loss, ())
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def _chosen_classes(classes: object, num_classes: int) -> tuple[int, ...] | None:
+    """None for ``"present"`` and ``"all"``; otherwise the tuple of class indices, checked."""
+    if isinstance(classes, str):
+        check_option("classes", classes, ("present", "all"))
+        return None
+    items = tuple(classes) if isinstance(classes, (tuple, list)) else None
+    if not items or any(isinstance(c, bool) or not isinstance(c, int) for c in items):
+        msg = f"`classes` must be 'present', 'all' or a non-empty tuple of ints; got {classes!r}"
+        raise TypeError(msg)
+    if any(not 0 <= c < num_classes for c in items):
+        msg = f"`classes` must hold class indices in [0, {num_classes}); got {classes!r}"
+        raise ValueError(msg)
+    return items

@@ -556,6 +556,140 @@ def test_cosine_distance_properties(p: np.ndarray, t: np.ndarray, c: float) -> N
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# wing (no framework has it: hand values, an mpmath oracle, properties)
+
+
+def mp_wing(e: float, w: float, c: float) -> float:
+    """Feng et al.'s definition, in 50 digits: w·ln(1 + |e|/ε) below w, |e| − (w − w·ln(1 + w/ε)) from w on."""
+    mpmath.mp.dps = 50
+    a, w_, c_ = abs(mpmath.mpf(e)), mpmath.mpf(w), mpmath.mpf(c)
+    return float(w_ * mpmath.log1p(a / c_) if a < w_ else a - (w_ - w_ * mpmath.log1p(w_ / c_)))
+
+
+def test_wing_hand_values() -> None:
+    # w = 10, ε = 2: 10·ln(1 + 2/2) = 10 ln 2 at e = 2; 12 − C = 12 − 10 + 10 ln 6 at e = −12
+    got = lossport.wing(np.array([0.0, 2.0, -12.0]), np.zeros(3), reduction="none")
+    np.testing.assert_allclose(got, [0.0, 10 * LOG2, 2 + 10 * math.log(6.0)], rtol=1e-15, atol=0)
+    # w = 1, ε = 1: ln 2 at the switch from either side
+    assert float(lossport.wing(np.array([1.0]), np.zeros(1), width=1.0, curvature=1.0)) == pytest.approx(LOG2, 1e-15)
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize(("w", "c"), [(10.0, 2.0), (1.0, 0.5), (1e-3, 10.0), (5.0, 1e-3)])
+def test_wing_continuous_at_the_switch(dtype: type, w: float, c: float) -> None:
+    """The trap: |e| = w, and one ulp on either side, all within a few ulps of w·ln(1 + w/ε) (the two pieces meet).
+    The oracle takes the knobs as the data's dtype holds them (float32's 1e-3 is 1e-3 + 4.7e-11, and at w/ε = 1e-4
+    the loss near the switch, about w²/ε = 1e-7, moves by that much)."""
+    at = dtype(w)
+    e = np.array([np.nextafter(at, dtype(0)), at, np.nextafter(at, dtype(np.inf))], dtype=dtype)
+    got = lossport.wing(e, np.zeros(3, dtype), width=w, curvature=c, reduction="none")
+    exact = np.array([mp_wing(float(v), float(dtype(w)), float(dtype(c))) for v in e])
+    assert np.max(ulps(got, exact, dtype)) <= 4, (got, exact)
+    assert np.all(np.diff(got.astype(F64)) >= 0)  # non-decreasing through the switch
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("e", [1e-30, 1e-6, 0.5, 3.0, 9.99, 10.5, 1e3, 1e30])
+@pytest.mark.parametrize(("w", "c"), [(10.0, 2.0), (1e-3, 10.0)])
+def test_wing_against_mpmath(dtype: type, e: float, w: float, c: float) -> None:
+    """Within 4 ulps over the range; with w/ε = 1e-4, |e| − C would cancel just past the switch (C ≈ w)."""
+    x = dtype(e)
+    got = lossport.wing(np.array([x]), np.zeros(1, dtype=dtype), width=w, curvature=c, reduction="none")
+    assert np.max(ulps(got, np.array([mp_wing(float(x), w, c)]), dtype)) <= 4
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(hnp.arrays(F64, 8, elements=st.floats(-1e4, 1e4)), st.floats(0.01, 100.0), st.floats(0.01, 100.0))
+def test_wing_properties(e: np.ndarray, w: float, c: float) -> None:
+    """Non-negative, 0 exactly at e = 0, symmetric, non-decreasing in |e|, below max(w/ε, 1)·|e| (log1p(x) <= x
+    below w; slope 1 beyond)."""
+    zeros = np.zeros_like(e)
+    loss = lossport.wing(e, zeros, width=w, curvature=c, reduction="none")
+    assert np.all(loss >= 0)
+    np.testing.assert_array_equal(lossport.wing(-e, zeros, width=w, curvature=c, reduction="none"), loss)
+    assert float(lossport.wing(zeros, zeros, width=w, curvature=c)) == 0.0
+    order = np.argsort(np.abs(e))
+    assert np.all(np.diff(loss[order]) >= -4 * np.finfo(F64).eps * loss[order][1:])
+    assert np.all(loss <= max(w / c, 1.0) * np.abs(e) * (1 + 4 * np.finfo(F64).eps))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# chamfer_distance (PyTorch3D's definition; PyTorch3D does not install here: a float64 loop reference)
+
+
+def chamfer_reference(x: np.ndarray, y: np.ndarray, squared: bool = True, bidirectional: bool = True) -> np.ndarray:
+    """Loops over the leading indices and points, in float64: mean nearest distance from x to y (+ from y to x)."""
+    lead = x.shape[:-2]
+    out = np.zeros(lead)
+    for idx in np.ndindex(*lead):
+        a, b = x[idx].astype(F64), y[idx].astype(F64)
+        d = np.array([[np.sum((p - q) ** 2) for q in b] for p in a])  # (P, Q)
+        d = d if squared else np.sqrt(d)
+        out[idx] = d.min(axis=1).mean() + (d.min(axis=0).mean() if bidirectional else 0.0)
+    return out
+
+
+def test_chamfer_hand_values_p_ne_q() -> None:
+    """hand: x = {(0,0), (2,0)}, y = {(0,1), (2,0), (5,0)} (P = 2 ≠ Q = 3): x → y (1 + 0)/2, y → x (1 + 0 + 9)/3;
+    Euclidean: (1 + 0)/2 + (1 + 0 + 3)/3."""
+    x, y = np.array([[0.0, 0.0], [2.0, 0.0]]), np.array([[0.0, 1.0], [2.0, 0.0], [5.0, 0.0]])
+    assert float(lossport.chamfer_distance(x, y)) == pytest.approx(0.5 + 10 / 3, rel=1e-15)
+    assert float(lossport.chamfer_distance(x, y, squared=False)) == pytest.approx(0.5 + 4 / 3, rel=1e-15)
+    assert float(lossport.chamfer_distance(x, y, bidirectional=False)) == 0.5
+    assert float(lossport.chamfer_distance(y, x, bidirectional=False)) == pytest.approx(10 / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("squared", [True, False])
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_chamfer_matches_the_loop_reference(squared: bool, bidirectional: bool) -> None:
+    """``"none"`` gives one value per leading index, shape (2, 3) here, with P = 5 ≠ Q = 8."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(2, 3, 8, 4))
+    got = lossport.chamfer_distance(x, y, squared=squared, bidirectional=bidirectional, reduction="none")
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got, chamfer_reference(x, y, squared, bidirectional), rtol=1e-14)
+    w = rng.uniform(0.5, 2.0, size=(2, 3))
+    np.testing.assert_allclose(float(lossport.chamfer_distance(x, y, squared=squared, bidirectional=bidirectional,
+                                                               weights=w)),
+                               np.sum(w * chamfer_reference(x, y, squared, bidirectional)) / w.sum(), rtol=1e-14)
+
+
+def test_chamfer_near_neighbours_far_from_the_origin() -> None:
+    """Points at 1e3 with neighbours 1e-3 away, float32: the differences give the distance to a few ulps of the
+    float64 value of the same (rounded) points; the expansion ‖x‖² + ‖y‖² − 2x·y is off by its whole size."""
+    rng = np.random.default_rng(7)
+    x = (1e3 + rng.normal(size=(6, 3))).astype(F32)
+    y = (x + rng.normal(scale=1e-3, size=(6, 3))).astype(F32)
+    exact = chamfer_reference(x, y)
+    got = float(lossport.chamfer_distance(x, y))
+    assert abs(got - exact) <= 1e-5 * exact, (got, exact)
+    expanded = (x * x).sum(-1)[:, None] + (y * y).sum(-1)[None, :] - 2 * x @ y.T  # float32
+    naive = np.maximum(expanded, 0).min(1).mean() + np.maximum(expanded, 0).min(0).mean()
+    assert abs(naive - exact) > 10 * abs(got - exact)
+
+
+@pytest.mark.parametrize("backend", backend_params(autodiff=True))
+def test_chamfer_euclidean_gradient_at_a_shared_point(backend: str) -> None:
+    """A point of x that is also in y: distance 0, gradient 0 there (not sqrt'(0) = inf); hand: x = {(0,0), (3,4)},
+    y = {(0,0)}, one way: (0 + 5)/2, ∂/∂x = (0, 0) and (3, 4)/5/2."""
+    x, y = [[0.0, 0.0], [3.0, 4.0]], [[0.0, 0.0]]
+    (g, _) = _rule_gradients(backend, "chamfer_distance", [x, y], squared=False, bidirectional=False,
+                             reduction="mean")
+    np.testing.assert_allclose(g, [[0.0, 0.0], [0.3, 0.4]], rtol=1e-15)
+
+
+@settings(max_examples=30, deadline=None, database=None)
+@given(hnp.arrays(F64, (4, 3), elements=st.floats(-100, 100)), hnp.arrays(F64, (6, 3), elements=st.floats(-100, 100)))
+def test_chamfer_properties(x: np.ndarray, y: np.ndarray) -> None:
+    """Symmetric (bidirectional), invariant to the order of the points, 0 between a set and itself, non-negative."""
+    d = float(lossport.chamfer_distance(x, y))
+    assert d >= 0
+    assert float(lossport.chamfer_distance(y, x)) == pytest.approx(d, rel=1e-12, abs=1e-300)
+    assert float(lossport.chamfer_distance(x[::-1], y[[2, 0, 1, 5, 4, 3]])) == pytest.approx(d, rel=1e-12, abs=1e-300)
+    assert float(lossport.chamfer_distance(x, x)) == 0.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Non-negativity and zero at a perfect prediction (the losses that are distances)
 
 
@@ -785,6 +919,8 @@ RULE_GRADIENTS = [
      [[1.0, 0.5, 0.0], [math.inf, -LOG2, -2.0 * LOG2]]),
     # e/v and ½(1/v − e²/v²): e = 1, v = 2 gives 0.5 and 0.125; 0 in v below the floor eps = 0.5
     ("gaussian_nll", [[1.0, 1.0], [0.0, 0.0], [2.0, 0.25]], {"eps": 0.5}, [[0.5, 2.0], [-0.5, -2.0], [0.125, 0.0]]),
+    # sign(e)·w/(ε + |e|) below w = 10 (ε = 2): 10/4 at e = 2; sign(e) beyond; 0 at e = 0 (finite at the kink)
+    ("wing", [[2.0, -12.0, 0.0], [0.0, 0.0, 0.0]], {}, [[2.5, -1.0, 0.0], [-2.5, 1.0, 0.0]]),
 ]
 
 
@@ -803,3 +939,18 @@ def test_poisson_rate_gradient_is_accurate_near_the_optimum(backend: str) -> Non
     (g, _) = _rule_gradients(backend, "poisson_nll", [[3.0], [3.0]], log_input=False, eps=1e-8)
     exact = float(mpmath.mpf(1e-8) / (3 + mpmath.mpf(1e-8)))
     assert np.max(ulps(g, np.array([exact]), np.float64)) <= 4, (g, exact)
+
+
+@pytest.mark.parametrize("knob", ["width", "curvature"])
+def test_bad_wing_knobs(backend: str, knob: str) -> None:
+    with pytest.raises(ValueError, match=f"`{knob}` must be positive and finite; got 0.0"):
+        lossport.wing(arr(backend, ONE), arr(backend, ZERO), **{knob: 0.0})
+
+
+def test_bad_chamfer_shapes(backend: str) -> None:
+    x = arr(backend, np.zeros((2, 4, 3)))
+    for y in (np.zeros((2, 5, 2)), np.zeros((3, 5, 3)), np.zeros((2, 0, 3)), np.zeros(3)):
+        with pytest.raises(ValueError, match="must be point sets"):
+            lossport.chamfer_distance(x, arr(backend, y))
+    with pytest.raises(TypeError, match="`squared` must be a bool"):
+        lossport.chamfer_distance(x, x, squared=1)

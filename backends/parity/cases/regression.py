@@ -3,7 +3,8 @@
 The first five losses share ``_regression`` (five cases each: mean, none, weighted, masked sum, rank 1). The others
 have at most three cases per loss, small data (at most 6 × 5); the first is a plain call (torch.compile runs it). Every
 case keeps off its loss's kinks: ``|p − t|`` away from ``beta`` (smooth L1) and from 0 (the L1-like losses),
-variances away from their floor ``eps``. Extreme cases (zero vectors) are compared by value only.
+variances away from their floor ``eps``, wing's errors away from 0 and ``width``. Extreme cases (zero vectors, errors
+of 1e4) are compared by value only. chamfer_distance takes point sets of different sizes (``P ≠ Q``).
 """
 
 from __future__ import annotations
@@ -186,6 +187,36 @@ def _regression(loss: str, rng: np.random.Generator) -> list[Case]:
     return out
 
 
+def _wing(rng: np.random.Generator) -> list[Case]:
+    t = rng.normal(size=(4, 5))
+    # Errors on both sides of the switch |e| = width (10, and 1 below), kept off it and off e = 0 (the kinks).
+    p = t + _away(rng.normal(scale=8.0, size=(4, 5)), (-10.0, 0.0, 10.0), gap=0.5)
+    p1 = t + _away(rng.normal(scale=1.5, size=(4, 5)), (-1.0, 0.0, 1.0))
+    w, mask = _weights_and_mask(rng, p.shape)
+    t_ext = np.zeros(4)
+    p_ext = np.array([1e4, -1e4, 0.0, 10.0])  # far in the linear piece; 0; exactly at the switch
+    loss = "wing"
+    return [
+        Case(loss, "mean", (p, t)),
+        Case(loss, "width1-weighted-masked", (p1, t), {"width": 1.0, "curvature": 0.5, "weights": w, "where": mask}),
+        Case(loss, "none", (p, t), {"curvature": 5.0, "reduction": "none"}, grad=(1,)),
+        Case(loss, "extreme", (p_ext, t_ext), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _chamfer(rng: np.random.Generator) -> list[Case]:
+    x, y = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 7, 3))  # P != Q
+    x1, y1 = rng.normal(size=(6, 2)), rng.normal(scale=2.0, size=(4, 2))
+    loss = "chamfer_distance"
+    return [
+        Case(loss, "mean", (x, y)),
+        Case(loss, "targets-grad-weights-sum", (x, y), {"weights": rng.uniform(0.5, 2.0, size=2), "reduction": "sum"},
+             grad=(1,)),
+        Case(loss, "euclidean-one-way-none", (x, y), {"squared": False, "bidirectional": False, "reduction": "none"}),
+        Case(loss, "unbatched-euclidean", (x1, y1), {"squared": False}),
+    ]
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "mean_squared_error": lambda rng: _regression("mean_squared_error", rng),
     "mean_absolute_error": lambda rng: _regression("mean_absolute_error", rng),
@@ -201,4 +232,6 @@ FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "gaussian_nll": _gaussian_nll,
     "tweedie_deviance": _tweedie,
     "cosine_distance": _cosine,
+    "wing": _wing,
+    "chamfer_distance": _chamfer,
 }
