@@ -5,6 +5,7 @@
     python benchmarks/train.py --scale 0.1 --only torch --cases mse        # a smoke run, well under a minute
     python benchmarks/train.py --torch-compile --tf-xla  # also torch.compile and tf.function(jit_compile=True)
     python benchmarks/train.py --json train.json       # the raw numbers too
+    python benchmarks/train.py --composition           # lossport without its custom backward passes (before)
 
 Each case is a scalar loss (``reduction="mean"``) of float32 inputs, differentiated with respect to the
 predictions (logits, log-probabilities) only; the targets are constants. The modes: torch eager
@@ -87,12 +88,18 @@ LOSSPORT = {
     "poisson": "poisson_nll",
     "soft_margin": "soft_margin",
     "log_cosh": "log_cosh",
+    "hinge": "hinge",
+    "multiclass_hinge": "multiclass_hinge",
+    "multi_margin": "multi_margin",
+    "js": "js_divergence",
 }
 KIND = {
     "mse": "pair", "mae": "pair", "huber": "pair", "smooth_l1": "pair", "log_cosh": "pair",
-    "bce_logits": "bits", "soft_margin": "signs", "poisson": "counts",
-    "sparse_ce": "labels", "softmax_ce": "probs", "kl": "kl",
+    "bce_logits": "bits", "soft_margin": "signs", "hinge": "signs", "poisson": "counts",
+    "sparse_ce": "labels", "multiclass_hinge": "labels", "multi_margin": "labels", "softmax_ce": "probs",
+    "kl": "kl", "js": "logs",
 }
+CLASS_KINDS = ("labels", "probs", "kl", "logs")
 NATIVE = {  # framework -> case -> what the native side calls (its callables are built in the child)
     "torch": {
         "mse": "F.mse_loss",
@@ -105,6 +112,9 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "kl": 'F.kl_div(log_q, p, reduction="batchmean")',
         "poisson": "F.poisson_nll_loss",
         "soft_margin": "F.soft_margin_loss",
+        "hinge": "torch.clamp(1 - t * s, min=0).mean() (no native)",
+        "multi_margin": "F.multi_margin_loss",
+        "js": "F.kl_div of both against log m = logaddexp − log 2 (no native)",
     },
     "jax": {
         "mse": "optax.losses.squared_error(...).mean()",
@@ -113,6 +123,10 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "sparse_ce": "optax.losses.softmax_cross_entropy_with_integer_labels(...).mean()",
         "softmax_ce": "optax.losses.softmax_cross_entropy(...).mean()",
         "log_cosh": "optax.losses.log_cosh(...).mean()",
+        "hinge": "optax.losses.hinge_loss(...).mean()",
+        "multiclass_hinge": "optax.losses.multiclass_hinge_loss(...).mean()",
+        "kl": "optax.losses.kl_divergence(...).mean()",
+        "js": "optax kl_divergence_with_log_targets against log m (no native)",
     },
     "tensorflow": {
         "mse": "tf.reduce_mean(tf.square(a - b))",
@@ -120,6 +134,8 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "sparse_ce": "tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(...))",
         "softmax_ce": "tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(...))",
         "huber": "tf.compat.v1.losses.huber_loss(delta=1)",
+        "hinge": "tf.reduce_mean(keras.losses.hinge(t, s))",
+        "kl": "tf.reduce_mean(tf.reduce_sum(xlogy(p, p) − p·log q, -1)) (no native on log q)",
     },
 }
 MODES = {"torch": ("torch eager", "torch.compile"), "jax": ("jax.jit",), "tensorflow": ("tf eager", "tf xla")}
@@ -161,13 +177,16 @@ def inputs(kind: str, n: int, rows: int, classes: int, seed: int = 0) -> tuple[n
     depend on its values' distribution, not on their never repeating. Labels are drawn in full.
     """
     rng = np.random.default_rng(seed)
-    if kind in ("labels", "probs", "kl"):
+    if kind in CLASS_KINDS:
         r = min(rows, BLOCK_ROWS)
         x = rng.standard_normal((r, classes), dtype=np.float32)
         if kind == "labels":
             return _tiled(x, rows), rng.integers(0, classes, size=rows, dtype=np.int64)
-        if kind == "kl":
+        if kind in ("kl", "logs"):
             _rows_in_place(x, log=True)
+        if kind == "logs":
+            return _tiled(x, rows), _tiled(_rows_in_place(rng.standard_normal((r, classes), dtype=np.float32),
+                                                          log=True), rows)
         p = _rows_in_place(rng.standard_normal((r, classes), dtype=np.float32), log=False)
         return _tiled(x, rows), _tiled(p, rows)
     m = min(n, BLOCK_ELEMENTS)
@@ -195,7 +214,7 @@ def sizes_of(size: str, scale: float) -> tuple[int, int, int]:
 
 def shape_label(case: str, size: str, scale: float) -> str:
     n, rows, classes = sizes_of(size, scale)
-    if KIND[case] in ("labels", "probs", "kl"):
+    if KIND[case] in CLASS_KINDS:
         return f"{rows}×{classes}"
     if n < 10_000:
         return str(n)
@@ -252,6 +271,7 @@ class TorchHarness(Harness):
         return self.torch.__version__
 
     def natives(self) -> dict[str, Callable[[Any, Any], Any]]:
+        import torch
         import torch.nn.functional as F
 
         return {
@@ -265,6 +285,10 @@ class TorchHarness(Harness):
             "kl": lambda q, p: F.kl_div(q, p, reduction="batchmean"),
             "poisson": F.poisson_nll_loss,
             "soft_margin": F.soft_margin_loss,
+            "hinge": lambda s, t: torch.clamp(1.0 - t * s, min=0.0).mean(),
+            "multi_margin": F.multi_margin_loss,
+            "js": lambda lq, lp: _js_by_kl(lq, lp, torch.logaddexp, lambda a, b: F.kl_div(
+                a, b, reduction="batchmean", log_target=True)),
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -333,6 +357,11 @@ class JaxHarness(Harness):
             "sparse_ce": lambda p, t: L.softmax_cross_entropy_with_integer_labels(p, t).mean(),
             "softmax_ce": lambda p, t: L.softmax_cross_entropy(p, t).mean(),
             "log_cosh": lambda p, t: L.log_cosh(p, t).mean(),
+            "hinge": lambda s, t: L.hinge_loss(s, t).mean(),
+            "multiclass_hinge": lambda s, t: L.multiclass_hinge_loss(s, t).mean(),
+            "kl": lambda q, p: L.kl_divergence(q, p).mean(),
+            "js": lambda lq, lp: _js_by_kl(lq, lp, self.jax.numpy.logaddexp,
+                                           lambda a, b: L.kl_divergence_with_log_targets(a, b).mean()),
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -401,6 +430,8 @@ class TensorFlowHarness(Harness):
         return self.tf.__version__
 
     def natives(self) -> dict[str, Callable[[Any, Any], Any]]:
+        import keras
+
         tf = self.tf
         return {
             "mse": lambda p, t: tf.reduce_mean(tf.square(p - t)),
@@ -409,6 +440,8 @@ class TensorFlowHarness(Harness):
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=p)),
             "softmax_ce": lambda p, t: tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=t, logits=p)),
             "huber": lambda p, t: tf.compat.v1.losses.huber_loss(t, p, delta=1.0),
+            "hinge": lambda s, t: tf.reduce_mean(keras.losses.hinge(t, s)),
+            "kl": lambda q, p: tf.reduce_mean(tf.reduce_sum(tf.math.xlogy(p, p) - p * q, axis=-1)),
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -458,6 +491,13 @@ class TensorFlowHarness(Harness):
 
 
 HARNESSES: dict[str, type[Harness]] = {"torch": TorchHarness, "jax": JaxHarness, "tensorflow": TensorFlowHarness}
+
+
+def _js_by_kl(log_q: Any, log_p: Any, logaddexp: Callable[..., Any], kl: Callable[[Any, Any], Any]) -> Any:
+    """JS through a native KL: ``½ KL(P ‖ M) + ½ KL(Q ‖ M)``, ``log M = logaddexp(log p, log q) − log 2`` (no
+    framework has a JS loss; this is what a user would write)."""
+    log_m = logaddexp(log_p, log_q) - 0.6931471805599453
+    return 0.5 * (kl(log_m, log_p) + kl(log_m, log_q))
 
 
 def _lossport_fn(case: str) -> Callable[[Any, Any], Any]:
@@ -521,7 +561,21 @@ def time_pair(native: Callable[[], Any], lossport_: Callable[[], Any], *, repeat
     return out
 
 
+def _unbound(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """With ``--composition``, lossport's custom backward passes unbound: autodiff of the forward (the "before")."""
+    if not args.composition:
+        return contextlib.nullcontext()
+    from lossport import _gradients
+
+    return _gradients.composition()
+
+
 def child_time(args: argparse.Namespace) -> None:
+    with _unbound(args):
+        _child_time(args)
+
+
+def _child_time(args: argparse.Namespace) -> None:
     h = HARNESSES[args.only](args.device, args.threads)
     natives = h.natives()
     _emit({"version": h.version()})
@@ -585,6 +639,11 @@ def _reset_peak_rss() -> bool:
 
 
 def child_memory(args: argparse.Namespace) -> None:
+    with _unbound(args):
+        _child_memory(args)
+
+
+def _child_memory(args: argparse.Namespace) -> None:
     h = HARNESSES[args.only](args.device, args.threads)
     case, mode, impl, size = args.cases, args.modes, args.impl, args.size
     fn = h.natives()[case] if impl == "native" else _lossport_fn(case)
@@ -666,6 +725,8 @@ def run_child(framework: str, argv: list[str], args: argparse.Namespace) -> tupl
     """Run ``train.py --child ...``; its result rows, and an error (exit status, stderr's tail) or None."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--only", framework, "--device", args.device,
            "--threads", str(args.threads), "--scale", str(args.scale), *argv]
+    if args.composition:
+        cmd.append("--composition")
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.child_timeout, cwd=ROOT,
@@ -780,7 +841,7 @@ def parent(args: argparse.Namespace) -> int:
     env.update(versions())
     env.update(date=datetime.datetime.now().isoformat(timespec="seconds"), device=args.device,
                threads=args.threads, scale=args.scale, repeat=args.repeat, max_case_s=args.max_case_s,
-               value_checks=not args.no_checks)
+               value_checks=not args.no_checks, custom_backward=not args.composition)
     rows: list[dict[str, Any]] = []
     t_start = time.perf_counter()
     for fw in only:
@@ -811,7 +872,7 @@ def parent(args: argparse.Namespace) -> int:
     with contextlib.suppress(OSError):
         env["loadavg_end"] = os.getloadavg()
 
-    keys = ["date", "device", "threads", "scale", "repeat", "max_case_s", "value_checks", "lossport", "numpy", "torch", "jax",
+    keys = ["date", "device", "threads", "scale", "repeat", "max_case_s", "value_checks", "custom_backward", "lossport", "numpy", "torch", "jax",
             "jaxlib", "optax", "tensorflow", "tensorflow-cpu", "keras", "python", "cpu", "cpus", "loadavg",
             "loadavg_end", "wall_s"]
     shown = {k: (" ".join(f"{x:.1f}" for x in v) if k.startswith("loadavg") else v) for k, v in env.items()}
@@ -851,6 +912,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=0.05, help="seconds per timed sample (at least one call)")
     parser.add_argument("--no-memory", action="store_true", help="time only (no memory children)")
     parser.add_argument("--no-checks", action="store_true", help="lossport's value checks off (LOSSPORT_CHECKS=0)")
+    parser.add_argument("--composition", action="store_true",
+                        help="lossport without its custom backward passes (autodiff of the forward): the before")
     parser.add_argument("--json", default="", metavar="FILE", help="also write the raw numbers to FILE")
     parser.add_argument("--child-timeout", type=float, default=900, help="seconds before a child is killed")
     parser.add_argument("--child", choices=("time", "memory"), help=argparse.SUPPRESS)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lossport._gradients import apply, row_rule
 from lossport._namespace import array_namespace
 from lossport._numerics import mul0
-from lossport._reduction import Reduction, check_reduction, reduce_loss
+from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
     axis_last,
     check_floating,
@@ -163,18 +164,69 @@ def kl_divergence(
     xp, log_q, targets, out_dtype = _pair_inputs(
         ("log_predictions", "targets"), log_predictions, targets, axis, weights, where, xp
     )
+    if not log_targets:
+        check_in_unit_interval("targets", targets, xp=xp)
+    knobs = (bool(log_targets), None if clip is None else float(clip))
+    loss = apply(_KL, (knobs, reduction), log_q, targets, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _kl_terms(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *,
+              xp: Any) -> tuple[Array, Array, Array]:
+    """``(p, log p, log q)`` as the formula sees them: clipped, with ``log p`` 0 (any finite value) where
+    ``p = 0`` (those entries are zeroed by ``mul0``)."""
+    log_targets, clip = knobs
     if log_targets:
         log_p = targets if clip is None else xp.clip(targets, min=math.log(clip), max=0.0)
         p = xp.exp(log_p)
-        log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf): those entries are zeroed by mul0
+        log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf)
     else:
-        check_in_unit_interval("targets", targets, xp=xp)
-        p = targets if clip is None else xp.clip(targets, min=float(clip), max=1.0)
-        log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))  # the p = 0 entries are zeroed by mul0
+        p = targets if clip is None else xp.clip(targets, min=clip, max=1.0)
+        log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
     if clip is not None:
         log_q = xp.clip(log_q, min=math.log(clip), max=0.0)
-    loss = xp.sum(mul0(p, log_p - log_q, xp=xp), axis=-1)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return p, log_p, log_q
+
+
+def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp: Any) -> Array:
+    p, log_p, log_q = _kl_terms(knobs, log_q, targets, xp=xp)
+    return xp.sum(mul0(p, log_p - log_q, xp=xp), axis=-1)
+
+
+def _inside(x: Array, low: float, high: float, /, *, xp: Any) -> Array:
+    """Where ``clip(x, low, high)`` passes its gradient: ``low ≤ x ≤ high``, bounds included (torch, TF)."""
+    return xp.logical_and(x >= low, x <= high)
+
+
+def _kl_vjp(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, scale: Array,
+            needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
+    r"""``∂ℓ/∂log q = −p``; ``∂ℓ/∂p = log p − log q + 1`` or ``∂ℓ/∂log p = p·(log p − log q + 1)``; each times
+    the row's scale, and 0 outside a clip's range. One pass for ``log q`` (a product, without `clip`).
+
+    Where ``p = 0`` the targets' derivative is 0, as ``mul0`` defines it: the true one is ``−∞`` for
+    probabilities (``log 0``), and would poison a teacher's gradient.
+    """
+    log_targets, clip = knobs
+    c = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
+    grad_q = grad_t = None
+    if needs[0]:
+        p = targets if not log_targets else xp.exp(targets)
+        if clip is not None:
+            p = _kl_terms(knobs, log_q, targets, xp=xp)[0]
+            p = xp.where(_inside(log_q, math.log(clip), 0.0, xp=xp), p, xp.zeros_like(p))
+        grad_q = p * (-c)
+    if needs[1]:
+        p, log_p, log_q_c = _kl_terms(knobs, log_q, targets, xp=xp)
+        grad_t = mul0(p, (log_p - log_q_c) + 1.0, xp=xp) if log_targets else xp.where(
+            p > 0, (log_p - log_q_c) + 1.0, xp.zeros_like(p))
+        if clip is not None:
+            low, high = (math.log(clip), 0.0) if log_targets else (clip, 1.0)
+            grad_t = xp.where(_inside(targets, low, high, xp=xp), grad_t, xp.zeros_like(grad_t))
+        grad_t = grad_t * c
+    return grad_q, grad_t
+
+
+_KL = row_rule("kl_divergence", _kl, _kl_vjp)
 
 
 def generalized_kl_divergence(
@@ -242,10 +294,32 @@ def generalized_kl_divergence(
         ("log_predictions", "targets"), log_predictions, targets, axis, weights, where, xp
     )
     check_non_negative_values("targets", p, xp=xp)
-    log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
-    terms = _bregman_xlogx(p, log_q - log_p, xp.exp(log_q), xp=xp)
-    loss = xp.sum(terms, axis=-1)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_GENERALIZED_KL, ((), reduction), log_q, p, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _safe_log(p: Array, /, *, xp: Any) -> Array:
+    """``log p`` where ``p > 0``, 0 where ``p = 0``."""
+    return xp.log(xp.where(p > 0, p, xp.ones_like(p)))
+
+
+def _generalized_kl(knobs: tuple[()], log_q: Array, p: Array, /, *, xp: Any) -> Array:
+    return xp.sum(_bregman_xlogx(p, log_q - _safe_log(p, xp=xp), xp.exp(log_q), xp=xp), axis=-1)
+
+
+def _generalized_kl_vjp(knobs: tuple[()], log_q: Array, p: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                        xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂log q = q − p``, ``∂ℓ/∂p = log p − log q`` (0 where ``p = 0``, as for :func:`kl_divergence`), each
+    times the row's scale."""
+    c = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
+    grad_q = (xp.exp(log_q) - p) * c if needs[0] else None
+    grad_p = None
+    if needs[1]:
+        grad_p = xp.where(p > 0, _safe_log(p, xp=xp) - log_q, xp.zeros_like(p)) * c
+    return grad_q, grad_p
+
+
+_GENERALIZED_KL = row_rule("generalized_kl_divergence", _generalized_kl, _generalized_kl_vjp)
 
 
 def _js_psi(d: Array, /, *, xp: Any) -> Array:
@@ -336,10 +410,41 @@ def js_divergence(
     xp, log_q, log_p, out_dtype = _pair_inputs(
         ("log_predictions", "log_targets"), log_predictions, log_targets, axis, weights, where, xp
     )
+    loss = apply(_JS, ((), reduction), log_q, log_p, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _js(knobs: tuple[()], log_q: Array, log_p: Array, /, *, xp: Any) -> Array:
     twice_m = xp.exp(log_p) + xp.exp(log_q)
     # d = log q − log p would be NaN where both probabilities are 0 (−inf − (−inf)): 0 there, where m = 0 anyway.
     either = xp.logical_or(log_p > -float("inf"), log_q > -float("inf"))
     zero = xp.zeros_like(log_p)
     d = xp.where(either, log_q, zero) - xp.where(either, log_p, zero)
-    loss = xp.sum(twice_m * _js_psi(d, xp=xp), axis=-1) / 4.0
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return xp.sum(twice_m * _js_psi(d, xp=xp), axis=-1) / 4.0
+
+
+def _js_vjp(knobs: tuple[()], log_q: Array, log_p: Array, /, *, scale: Array, needs: tuple[bool, ...],
+            xp: Any) -> tuple[Array | None, Array | None]:
+    r"""``∂ℓ/∂log q = ½ q·log(q/m)``, ``∂ℓ/∂log p = ½ p·log(p/m)``, each times the row's scale.
+
+    With ``d = log q − log p``, ``q/m = 2σ(d) = 1 + tanh(d/2)``: the larger side's log-ratio is
+    ``log1p(tanh(|d|/2))`` (in ``[0, log 2]``, accurate to an ulp) and the smaller's that minus ``|d|``, so both
+    keep their relative accuracy for nearly equal distributions (where they are about ``±d/2``) and neither
+    overflows. A zero probability's entry is 0 (``mul0``); ``d`` is 0 where both are.
+    """
+    d = log_q - log_p
+    d = xp.where(xp.isnan(d), xp.zeros_like(d), d)  # both −inf
+    ahead = d >= 0
+    a = xp.where(ahead, d, -d)  # |d|, with the derivative 1 at d = 0
+    larger = xp.log1p(xp.tanh(a / 2.0))
+    smaller = larger - a
+    c = (0.5 * scale) if scale.ndim == 0 else xp.expand_dims(0.5 * scale, axis=-1)
+    grad_q = grad_p = None
+    if needs[0]:
+        grad_q = mul0(xp.exp(log_q), xp.where(ahead, larger, smaller), xp=xp) * c
+    if needs[1]:
+        grad_p = mul0(xp.exp(log_p), xp.where(ahead, smaller, larger), xp=xp) * c
+    return grad_q, grad_p
+
+
+_JS = row_rule("js_divergence", _js, _js_vjp)

@@ -12,7 +12,7 @@ import math
 from typing import Any, Literal
 
 from lossport._namespace import array_namespace, device
-from lossport._numerics import log_softmax, logsumexp, mul0, softplus
+from lossport._numerics import log_softmax, log_softmax_at, logsumexp, mul0, softplus
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
     axis_last,
@@ -21,22 +21,29 @@ from lossport._validation import (
     check_finite,
     check_floating,
     check_integer,
+    check_labels_in_range,
     check_option,
     check_positive,
     check_same_shape,
     check_shape,
     check_sign_labels,
+    class_index_inputs,
     compute_dtype,
     elementwise_inputs,
 )
 
 __all__ = [
+    "arcface",
     "circle",
+    "cosface",
     "cosine_embedding",
     "hinge_embedding",
+    "info_nce",
     "margin_ranking",
     "ntxent",
     "ranking_softmax",
+    "sigmoid_contrastive",
+    "supervised_contrastive",
     "triplet_margin",
 ]
 
@@ -46,9 +53,6 @@ _NEG_INF = -math.inf
 
 
 # -- private helpers -------------------------------------------------------------------------------------------
-
-
-
 
 
 def _three_inputs(
@@ -146,6 +150,69 @@ def _p_distance(d: Array, p: float, eps: float, eps_in: str, /, *, xp: Any) -> A
     if eps_in == "sum":
         s = s + eps
     return s if p == 1 else _safe_root(s, p, xp=xp)
+
+
+def _keys_like(name: str, keys: Array, shape: tuple[Any, ...], of: str, /) -> Any:
+    """Check that ``keys`` is ``(..., M, D)`` with the leading axes and ``D`` of ``shape``; returns ``M``."""
+    k = tuple(keys.shape)
+    if len(k) != len(shape):
+        msg = f"`{name}` must have shape (..., M, D), as `{of}` but for its number of rows; got {k}"
+        raise ValueError(msg)
+    check_shape(name, keys, (*shape[:-2], k[-2], shape[-1]), f"`{of}`'s leading axes and feature size")
+    return k[-2]
+
+
+def _check_offset(offset: Any, n: Any, m: Any, /, *, none: bool, xp: Any) -> None:
+    """``offset`` is None (if allowed), an int in ``[0, M − N]``, or a 0-D integer array (a traced rank·N)."""
+    if offset is None and none:
+        return
+    if hasattr(offset, "dtype"):
+        if not xp.isdtype(offset.dtype, "integral"):
+            msg = f"`offset` must be an int or a 0-D integer array; got dtype {offset.dtype}"
+            raise TypeError(msg)
+        if tuple(offset.shape) != ():
+            msg = f"`offset` must be an int or a 0-D integer array; got shape {tuple(offset.shape)}"
+            raise ValueError(msg)
+        return
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        also = ", None" if none else ""
+        msg = f"`offset` must be an int{also} or a 0-D integer array; got {type(offset).__name__}"
+        raise TypeError(msg)
+    if n is not None and m is not None and not 0 <= offset <= m - n:
+        msg = f"`offset` must be in [0, {m - n}] (where the {n} rows sit among the {m} keys); got {offset}"
+        raise ValueError(msg)
+
+
+def _offset_mask(n: int, m: int, offset: Any, ref: Array, /, *, xp: Any) -> Array:
+    """Boolean ``(N, M)``, True at ``(i, offset + i)``: where row ``i`` meets its own key among the gathered keys."""
+    rows = xp.arange(n, device=device(ref))
+    if not isinstance(offset, int):
+        offset = xp.astype(offset, rows.dtype)
+    return xp.expand_dims(rows + offset, axis=-1) == xp.arange(m, device=device(ref))
+
+
+def _scalar_knob(name: str, value: Any, /, *, positive: bool) -> bool:
+    """Check a knob that is a Python number or a 0-D array (a learnable one); True for an array."""
+    if hasattr(value, "dtype"):
+        if tuple(value.shape) != ():
+            msg = f"`{name}` must be a Python number or a 0-D array; got shape {tuple(value.shape)}"
+            raise ValueError(msg)
+        return True
+    (check_positive if positive else check_finite)(name, value)
+    return False
+
+
+def _contrast(s: Array, positive: Array, negative: Array, /, *, xp: Any) -> tuple[Array, Array]:
+    """``softplus(log Σ_N e^s − log Σ_P e^s)`` along the last axis, and whether ``P`` is non-empty.
+
+    That is ``log(Σ_{P∪N} e^s / Σ_P e^s)``, accurate when it is tiny; 0 (with zero gradients) without negatives,
+    and 0 where ``P`` is empty (the caller leaves that row out).
+    """
+    some = xp.any(positive, axis=-1)
+    lse_p = _masked_logsumexp(s, positive, xp=xp)
+    lse_n = _masked_logsumexp(s, negative, xp=xp)
+    safe_p = xp.where(some, lse_p, xp.zeros_like(lse_p))
+    return xp.where(some, softplus(lse_n - safe_p, xp=xp), xp.zeros_like(lse_p)), some
 
 
 # -- pairs ------------------------------------------------------------------------------------------------------
@@ -652,6 +719,346 @@ def circle(
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
+def info_nce(
+    queries: Array,
+    keys: Array,
+    positives: Array,
+    /,
+    *,
+    temperature: float = 0.07,
+    normalize: bool = True,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""InfoNCE: each query against every key, its positive keys in the numerator (van den Oord et al. 2018).
+
+    With ``s_{ij} = \cos(q_i, k_j) / τ`` (``q_i · k_j / τ`` with ``normalize=False``) and ``P(i)`` query ``i``'s
+    positive keys,
+
+    .. math:: \ell_i = -\log \frac{\sum_{j \in P(i)} e^{s_{ij}}}{\sum_{j} e^{s_{ij}}}
+              = \operatorname{softplus}\Bigl(\operatorname{logsumexp}_{j \notin P(i)} s_{ij}
+                                             - \operatorname{logsumexp}_{j \in P(i)} s_{ij}\Bigr)
+
+    Every key is in the denominator (the positives too, unlike :func:`ntxent`); the softplus form is stable at
+    ``τ = 0.07`` and keeps a tiny loss's relative accuracy. A query without a positive (an empty mask row) has
+    loss 0 and leaves the mean. Cosines normalise as :func:`ntxent` does.
+
+    Distributed: gather the keys of every device into `keys` and index the positives into the gathered keys
+    (``rank · N + i`` for the paired key of query ``i``); each device's loss is then its queries' share of the
+    loss on the whole batch (tests/test_embedding.py checks it). The similarities are one ``xp.matmul`` (TF32 on
+    a GPU rounds them to about 1e-3 before ``/ τ``).
+
+    Parameters
+    ----------
+    queries : array, shape ``(..., N, D)``, real floating
+    keys : array, shape ``(..., M, D)``, real floating
+    positives : array, integer shape ``(..., N)`` or boolean shape ``(..., N, M)``
+        The index in ``[0, M)`` of each query's positive key, or a mask of its positive keys.
+    temperature : float, default 0.07
+        Positive.
+    normalize : bool, default True
+        Cosine similarities; ``False`` takes the dot products as they are.
+    weights, where : array, optional
+        Per-query weights and mask, broadcast against shape ``(..., N)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(..., N)`` for ``reduction="none"``. ``"mean"`` is over the queries with a positive.
+
+    Raises
+    ------
+    TypeError
+        If `queries` or `keys` is not floating, or `positives` neither integer nor boolean.
+    ValueError
+        If the shapes do not match, `temperature` is not positive, or (on concrete arrays) an index is out of
+        range.
+
+    See Also
+    --------
+    pytorch_metric_learning.losses.NTXentLoss : the same loss with one positive per query.
+
+    References
+    ----------
+    A. van den Oord et al., "Representation Learning with Contrastive Predictive Coding", 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> q = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> k = np.array([[3.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    >>> # query 0: cosines 1, 0, -1 with key 0 its positive: log(1 + (1 + e⁻¹)/e) at τ = 1
+    >>> lossport.info_nce(q, k, np.array([0, 1]), temperature=1.0, reduction="none")
+    array([0.40760596, 0.55144471])
+    """
+    check_reduction(reduction)
+    check_positive("temperature", temperature)
+    check_bool("normalize", normalize)
+    names = ("queries", "keys", "positives", "weights", "where")
+    xp = array_namespace(queries, keys, positives, weights, where, xp=xp, names=names)
+    check_floating("queries", queries, xp=xp)
+    check_floating("keys", keys, xp=xp)
+    shape = tuple(queries.shape)
+    if len(shape) < 2:
+        msg = f"`queries` must have shape (..., N, D) (a batch of N queries); got {shape}"
+        raise ValueError(msg)
+    m = _keys_like("keys", keys, shape, "queries")
+    if xp.isdtype(positives.dtype, "bool"):
+        check_shape("positives", positives, (*shape[:-1], m), "a mask of each query's positive keys")
+        mask = positives
+    else:
+        check_integer("positives", positives, xp=xp)
+        check_shape("positives", positives, shape[:-1], "one key index per query")
+        check_labels_in_range("positives", positives, m, ignore_index=None, xp=xp)
+        mask = xp.expand_dims(positives, axis=-1) == xp.arange(m, dtype=positives.dtype, device=device(positives))
+    dtype, out_dtype = compute_dtype(queries, keys, xp=xp)
+    q, k = (xp.astype(x, dtype, copy=False) for x in (queries, keys))
+    if normalize:
+        q, k = _unit(q, xp=xp), _unit(k, xp=xp)
+    s = xp.matmul(q, xp.matrix_transpose(k)) / temperature
+    loss, some = _contrast(s, mask, xp.logical_not(mask), xp=xp)
+    count = xp.astype(some, dtype)
+    return reduce_loss(loss, reduction, weights=weights, where=where, scale=count, out_dtype=out_dtype, xp=xp)
+
+
+def supervised_contrastive(
+    embeddings: Array,
+    labels: Array,
+    /,
+    *,
+    temperature: float = 0.07,
+    base_temperature: float = 0.07,
+    normalize: bool = True,
+    keys: Array | None = None,
+    key_labels: Array | None = None,
+    offset: Any = 0,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Supervised contrastive loss (SupCon, Khosla et al. 2020, "L_out") over a batch of labelled embeddings.
+
+    With ``s_{ij} = \cos(e_i, e_j) / τ``, ``A(i)`` every sample but ``i`` and ``P(i) ⊂ A(i)`` those with ``i``'s
+    label,
+
+    .. math:: \ell_i = -\frac{τ}{τ_b} \frac{1}{|P(i)|} \sum_{p \in P(i)}
+                       \log \frac{e^{s_{ip}}}{\sum_{a \in A(i)} e^{s_{ia}}}
+              = \frac{τ}{τ_b} \Bigl[\operatorname{logsumexp}_{p \in P(i)} (s_{ip} - \bar s_i)
+                + \operatorname{softplus}\bigl(\operatorname{logsumexp}_{N(i)} s - \operatorname{logsumexp}_{P(i)} s
+                \bigr)\Bigr]
+
+    ``\bar s_i`` the mean over ``P(i)``, ``N(i) = A(i) ∖ P(i)``: the right-hand form is stable at ``τ = 0.07``
+    and keeps a tiny loss's relative accuracy. An anchor without a positive has loss 0 in ``"none"`` and is left
+    out of ``"mean"`` (not NaN); a mean over no such anchor is NaN.
+
+    Distributed: pass the embeddings and labels of every device, gathered, as `keys` and `key_labels`, and the
+    place of this device's batch among them as `offset` (``rank · N``; an int or a traced 0-D integer array):
+    anchor ``i`` is key ``offset + i``, left out of its own ``A(i)``. Each device's loss is then its anchors' share
+    of the loss on the whole batch. ``offset=None`` means no key is an anchor (a memory bank of other samples).
+
+    Parameters
+    ----------
+    embeddings : array, shape ``(..., N, D)``, real floating
+        The anchors (every view of every sample, flattened into ``N``).
+    labels : array, shape ``(..., N)``, integer
+    temperature : float, default 0.07
+        ``τ``, positive.
+    base_temperature : float, default 0.07
+        ``τ_b``, positive: the loss is scaled by ``τ / τ_b`` (1 by default, as in the paper's code).
+    normalize : bool, default True
+        Cosine similarities; ``False`` takes the dot products as they are.
+    keys : array, shape ``(..., M, D)``, optional
+        The samples to contrast with; the anchors themselves when None.
+    key_labels : array, shape ``(..., M)``, integer, optional
+        Given with `keys`.
+    offset : int, 0-D integer array or None, default 0
+        Where the anchors sit among the keys.
+    weights, where : array, optional
+        Per-anchor weights and mask, broadcast against shape ``(..., N)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(..., N)`` for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `embeddings` or `keys` is not floating, a label array not integer, or `offset` of the wrong kind.
+    ValueError
+        If the shapes do not match, only one of `keys` and `key_labels` is given, or a knob is out of range.
+
+    See Also
+    --------
+    pytorch_metric_learning.losses.SupConLoss : the same loss (``τ_b = τ``; its mean leaves out zero losses).
+
+    References
+    ----------
+    P. Khosla et al., "Supervised Contrastive Learning", NeurIPS 2020.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> e = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    >>> # anchors 0 and 1: one positive at cosine 1 and negatives at 0, 0: log(1 + 2/e); 2 and 3: no positive
+    >>> lossport.supervised_contrastive(e, np.array([0, 0, 1, 2]), temperature=1.0, base_temperature=1.0,
+    ...                                 reduction="none")
+    array([0.55144471, 0.55144471, 0.        , 0.        ])
+    """
+    check_reduction(reduction)
+    check_positive("temperature", temperature)
+    check_positive("base_temperature", base_temperature)
+    check_bool("normalize", normalize)
+    if (keys is None) != (key_labels is None):
+        msg = "`keys` and `key_labels` must be given together; got only one of them"
+        raise ValueError(msg)
+    names = ("embeddings", "labels", "keys", "key_labels", "offset", "weights", "where")
+    offset_array = None if offset is None or isinstance(offset, int) else offset
+    xp = array_namespace(embeddings, labels, keys, key_labels, offset_array, weights, where, xp=xp, names=names)
+    xp, e, labels, out_dtype = _batch_inputs(embeddings, labels, None, None, xp)
+    shape = tuple(e.shape)
+    k, m = e, shape[-2]
+    if keys is not None:
+        check_floating("keys", keys, xp=xp)
+        check_integer("key_labels", key_labels, xp=xp)
+        m = _keys_like("keys", keys, shape, "embeddings")
+        check_shape("key_labels", key_labels, tuple(keys.shape)[:-1], "`keys`'s shape without the feature axis")
+        dtype, out_dtype = compute_dtype(embeddings, keys, xp=xp)
+        e, k = xp.astype(embeddings, dtype, copy=False), xp.astype(keys, dtype, copy=False)
+    else:
+        key_labels = labels
+    _check_offset(offset, shape[-2], m, none=True, xp=xp)
+    if normalize:
+        e = _unit(e, xp=xp)
+        k = e if keys is None else _unit(k, xp=xp)
+    s = xp.matmul(e, xp.matrix_transpose(k)) / temperature
+    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(key_labels, axis=-2)
+    positive = same if offset is None else xp.logical_and(same, xp.logical_not(_offset_mask(
+        shape[-2], m, offset, s, xp=xp)))
+    loss, some = _contrast(s, positive, xp.logical_not(same), xp=xp)
+    count = xp.sum(xp.astype(positive, s.dtype), axis=-1, keepdims=True)
+    mean_p = xp.sum(xp.where(positive, s, xp.zeros_like(s)), axis=-1, keepdims=True) / xp.clip(count, min=1.0)
+    # log Σ_P e^(s − s̄) ≥ log |P|, shifted by its own max: exactly 0 for one positive, and no tie logic for XLA
+    # to break (a fused recomputation of s − s̄ can miss ``x == max``, which _numerics' accurate form relies on).
+    d = xp.where(positive, s - mean_p, xp.zeros_like(s))
+    top = xp.max(d, axis=-1, keepdims=True)
+    several = count[..., 0] > 1
+    total = xp.sum(xp.where(positive, xp.exp(d - top), xp.zeros_like(s)), axis=-1)
+    spread = xp.squeeze(top, axis=-1) + xp.log(xp.where(several, total, xp.ones_like(total)))
+    loss = (temperature / base_temperature) * (xp.where(several, spread, xp.zeros_like(spread)) + loss)
+    scale = xp.astype(some, s.dtype)
+    return reduce_loss(loss, reduction, weights=weights, where=where, scale=scale, out_dtype=out_dtype, xp=xp)
+
+
+def sigmoid_contrastive(
+    image_embeddings: Array,
+    text_embeddings: Array,
+    /,
+    *,
+    temperature: Any = 10.0,
+    bias: Any = -10.0,
+    normalize: bool = True,
+    offset: Any = 0,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""Sigmoid contrastive loss (SigLIP, Zhai et al. 2023): every image–text pair is a binary classification.
+
+    .. math:: \ell_i = \sum_j \operatorname{softplus}\bigl(-z_{ij} (t\, x_i \cdot y_j + b)\bigr),
+              \qquad z_{ij} = \begin{cases} +1 & j = i \\ -1 & j \ne i \end{cases}
+
+    with ``x_i``, ``y_j`` the image and text embeddings (L2-normalised unless ``normalize=False``); ``"mean"``
+    is SigLIP's ``(1/N) Σ_ij``. `temperature` multiplies: SigLIP learns ``t′`` and uses ``t = exp(t′)``, so pass
+    ``exp(t′)``. `temperature` and `bias` are Python numbers or 0-D arrays of the embeddings' framework, learnable:
+    the loss is differentiable in them.
+
+    Distributed: pass every device's text embeddings, gathered (``M`` of them), and this device's place among them
+    as `offset` (``rank · N``, an int or a traced 0-D integer array): image ``i``'s text is ``offset + i``, every
+    other text a negative. Each device's ``"none"`` is then its rows of the whole batch's ``"none"``.
+
+    Parameters
+    ----------
+    image_embeddings : array, shape ``(..., N, D)``, real floating
+    text_embeddings : array, shape ``(..., M, D)``, real floating
+        ``M = N`` on one device.
+    temperature : float or 0-D array, default 10.0
+        ``t``; a Python number must be positive.
+    bias : float or 0-D array, default -10.0
+        ``b``.
+    normalize : bool, default True
+    offset : int or 0-D integer array, default 0
+        Image ``i``'s text is text ``offset + i``.
+    weights, where : array, optional
+        Per-image weights and mask, broadcast against shape ``(..., N)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(..., N)`` for ``reduction="none"`` (each image's sum over the texts).
+
+    Raises
+    ------
+    TypeError
+        If an embedding, `temperature` or `bias` array is not floating, or `offset` of the wrong kind.
+    ValueError
+        If the shapes do not match, or a knob is out of range.
+
+    References
+    ----------
+    X. Zhai et al., "Sigmoid Loss for Language Image Pre-Training", ICCV 2023.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> # matched pairs: softplus(-(t·1 + b)) = log1p(e⁻¹); mismatched: softplus(t·0 + b) = log1p(e⁻¹)
+    >>> lossport.sigmoid_contrastive(x, x, temperature=2.0, bias=-1.0, reduction="none")
+    array([0.62652338, 0.62652338])
+    """
+    check_reduction(reduction)
+    t_array = _scalar_knob("temperature", temperature, positive=True)
+    b_array = _scalar_knob("bias", bias, positive=False)
+    check_bool("normalize", normalize)
+    names = ("image_embeddings", "text_embeddings", "temperature", "bias", "offset", "weights", "where")
+    offset_array = None if isinstance(offset, int) else offset
+    xp = array_namespace(image_embeddings, text_embeddings, temperature if t_array else None,
+                         bias if b_array else None, offset_array, weights, where, xp=xp, names=names)
+    check_floating("image_embeddings", image_embeddings, xp=xp)
+    check_floating("text_embeddings", text_embeddings, xp=xp)
+    knobs = [x for x, is_array in ((temperature, t_array), (bias, b_array)) if is_array]
+    for name, x, is_array in (("temperature", temperature, t_array), ("bias", bias, b_array)):
+        if is_array:
+            check_floating(name, x, xp=xp)
+    shape = tuple(image_embeddings.shape)
+    if len(shape) < 2:
+        msg = f"`image_embeddings` must have shape (..., N, D) (a batch of N images); got {shape}"
+        raise ValueError(msg)
+    m = _keys_like("text_embeddings", text_embeddings, shape, "image_embeddings")
+    _check_offset(offset, shape[-2], m, none=False, xp=xp)
+    dtype, out_dtype = compute_dtype(image_embeddings, text_embeddings, *knobs, xp=xp)
+    x, y = (xp.astype(a, dtype, copy=False) for a in (image_embeddings, text_embeddings))
+    t = xp.astype(temperature, dtype, copy=False) if t_array else temperature
+    b = xp.astype(bias, dtype, copy=False) if b_array else bias
+    if normalize:
+        x, y = _unit(x, xp=xp), _unit(y, xp=xp)
+    logits = t * xp.matmul(x, xp.matrix_transpose(y)) + b
+    matched = _offset_mask(shape[-2], m, offset, logits, xp=xp)
+    pair = softplus(xp.where(matched, -logits, logits), xp=xp)
+    loss = xp.sum(pair, axis=-1)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
 # -- ranked lists -----------------------------------------------------------------------------------------------
 
 
@@ -753,3 +1160,170 @@ def ranking_softmax(
         relevance = xp.where(some, relevance / xp.where(some, total, xp.ones_like(total)), xp.zeros_like(relevance))
     loss = -xp.sum(mul0(relevance, log_softmax(scores, xp=xp), xp=xp), axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=list_mask, out_dtype=out_dtype, xp=xp)
+
+
+# -- margin heads: softmax over cosine logits -------------------------------------------------------------------
+
+
+def _margin_head(cosines: Array, labels: Array, target: Array, scale: float, /, *, xp: Any) -> Array:
+    """``−log_softmax(scale · z)`` at the label, ``z`` the cosines with the label's replaced by ``target``."""
+    classes = xp.arange(tuple(cosines.shape)[-1], dtype=labels.dtype, device=device(cosines))
+    z = xp.where(xp.expand_dims(labels, axis=-1) == classes, target, cosines)
+    return -log_softmax_at(scale * z, labels, xp=xp)
+
+
+def arcface(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    scale: float = 64.0,
+    margin: float = 0.5,
+    easy_margin: bool = False,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""ArcFace, the additive angular margin loss (Deng et al. 2019), on cosine logits.
+
+    With ``c = \cos θ`` the label's cosine logit, it is replaced by ``\cos(θ + m)`` and the row scaled by ``s``:
+
+    .. math:: \ell_i = -\log \frac{e^{s φ(c_{i y_i})}}{e^{s φ(c_{i y_i})} + \sum_{k \ne y_i} e^{s c_{ik}}},
+              \qquad φ(c) = \begin{cases} c \cos m - \sqrt{1 - c^2}\, \sin m & c > -\cos m \\
+                                          c - m \sin m & \text{otherwise} \end{cases}
+
+    The second branch is insightface's fallback where ``θ + m > π`` (``cos(θ + m)`` would grow again there):
+    it keeps the target logit decreasing in ``θ``, and jumps at ``θ = π − m``. ``easy_margin=True`` applies the
+    margin only where ``c > 0`` (``φ(c) = c`` elsewhere). ``\sqrt{1 − c²}`` is computed as
+    ``sqrt(max((1 − c)(1 + c), 0))`` with a zero derivative at ``|c| = 1`` (insightface's gradient there is
+    NaN). The cross-entropy is a stable log-softmax, accurate for tiny losses.
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)``, real floating
+        Cosine logits: normalised embeddings times normalised class centres, in ``[-1, 1]``.
+    labels : array, shape ``(...)``, integer in ``[0, C)``
+    scale : float, default 64.0
+        ``s``, positive.
+    margin : float, default 0.5
+        ``m`` in radians, non-negative (pytorch-metric-learning's ``ArcFaceLoss`` takes degrees).
+    easy_margin : bool, default False
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `logits` is not floating or `labels` not integer.
+    ValueError
+        If `labels` does not have shape ``(...)``, a knob is out of range, or (on concrete arrays) a label is
+        out of range.
+
+    See Also
+    --------
+    cosface, pytorch_metric_learning.losses.ArcFaceLoss
+
+    References
+    ----------
+    J. Deng et al., "ArcFace: Additive Angular Margin Loss for Deep Face Recognition", CVPR 2019.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> c = np.array([[0.5, 0.0]])  # θ = π/3 on the label; m = π/6 makes it π/2: cos = 0
+    >>> print(f"{float(lossport.arcface(c, np.array([0]), scale=1.0, margin=np.pi / 6)):.12f}")  # log 2
+    0.693147180560
+    """
+    check_reduction(reduction)
+    check_positive("scale", scale)
+    check_positive("margin", margin, allow_zero=True)
+    check_bool("easy_margin", easy_margin)
+    xp, c, labels, out_dtype, _ = class_index_inputs("logits", logits, labels, -1, None, None, weights, where, xp)
+    target = xp.take_along_axis(c, xp.expand_dims(labels, axis=-1), axis=-1)
+    sin2 = xp.clip((1.0 - target) * (1.0 + target), min=0.0)
+    inside = sin2 > 0
+    sin = xp.where(inside, xp.sqrt(xp.where(inside, sin2, xp.ones_like(sin2))), xp.zeros_like(sin2))
+    phi = target * math.cos(margin) - sin * math.sin(margin)
+    if easy_margin:
+        phi = xp.where(target > 0, phi, target)
+    else:
+        phi = xp.where(target > -math.cos(margin), phi, target - margin * math.sin(margin))
+    loss = _margin_head(c, labels, phi, scale, xp=xp)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def cosface(
+    logits: Array,
+    labels: Array,
+    /,
+    *,
+    scale: float = 64.0,
+    margin: float = 0.35,
+    weights: Array | None = None,
+    where: Array | None = None,
+    reduction: Reduction = "mean",
+    xp: Any = None,
+) -> Array:
+    r"""CosFace, the large-margin cosine loss (Wang et al. 2018), on cosine logits.
+
+    .. math:: \ell_i = -\log \frac{e^{s (c_{i y_i} - m)}}{e^{s (c_{i y_i} - m)} + \sum_{k \ne y_i} e^{s c_{ik}}}
+
+    The cross-entropy is a stable log-softmax, accurate for tiny losses.
+
+    Parameters
+    ----------
+    logits : array, shape ``(..., C)``, real floating
+        Cosine logits: normalised embeddings times normalised class centres.
+    labels : array, shape ``(...)``, integer in ``[0, C)``
+    scale : float, default 64.0
+        ``s``, positive.
+    margin : float, default 0.35
+        ``m``, non-negative.
+    weights, where : array, optional
+        Per-sample weights and mask, broadcast against shape ``(...)``.
+    reduction : {"mean", "sum", "none"}
+    xp : namespace, optional
+
+    Returns
+    -------
+    array
+        0-D, or shape ``(...)`` (the class axis removed) for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If `logits` is not floating or `labels` not integer.
+    ValueError
+        If `labels` does not have shape ``(...)``, a knob is out of range, or (on concrete arrays) a label is
+        out of range.
+
+    See Also
+    --------
+    arcface, pytorch_metric_learning.losses.CosFaceLoss
+
+    References
+    ----------
+    H. Wang et al., "CosFace: Large Margin Cosine Loss for Deep Face Recognition", CVPR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport
+    >>> c = np.array([[0.85, 0.5]])  # the label's logit 0.85 − 0.35 = 0.5 ties the other: log 2
+    >>> print(f"{float(lossport.cosface(c, np.array([0]), scale=10.0)):.12f}")
+    0.693147180560
+    """
+    check_reduction(reduction)
+    check_positive("scale", scale)
+    check_positive("margin", margin, allow_zero=True)
+    xp, c, labels, out_dtype, _ = class_index_inputs("logits", logits, labels, -1, None, None, weights, where, xp)
+    target = xp.take_along_axis(c, xp.expand_dims(labels, axis=-1), axis=-1) - margin
+    loss = _margin_head(c, labels, target, scale, xp=xp)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)

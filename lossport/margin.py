@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lossport._gradients import apply, elementwise_rule, row_rule
 from lossport._namespace import array_namespace, device
-from lossport._numerics import softplus
-from lossport._reduction import Reduction, check_reduction, reduce_loss
+from lossport._numerics import sigmoid, softplus
+from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
     _fails,
     axis_last,
+    check_broadcastable,
     check_finite,
     check_floating,
     check_integer,
@@ -89,8 +91,30 @@ def hinge(
         predictions, labels, weights, where, names=("predictions", "labels"), xp=xp
     )
     check_sign_labels("labels", labels, xp=xp)
-    loss = xp.clip(1.0 - labels * predictions, min=0.0)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_HINGE, ((1.0,), reduction), predictions, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _hinge(knobs: tuple[float], s: Array, y: Array, /, *, xp: Any) -> Array:
+    """``max(0, m − y·s)``: the hinge (``m = 1``) and the perceptron (``m = 0``, as ``max(0, −y·s)``)."""
+    (m,) = knobs
+    return xp.clip(m - y * s if m else -(y * s), min=0.0)
+
+
+def _hinge_vjp(knobs: tuple[float], s: Array, y: Array, /, *, scale: Array, needs: tuple[bool, ...],
+               xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂s = −y``, ``∂ℓ/∂y = −s`` where ``y·s < m`` (0 at the kink, as for ``relu``), times the reduction's
+    cotangent: one comparison and one select per input."""
+    (m,) = knobs
+    active = y * s < m  # exactly where m − y·s > 0
+    zero = xp.zeros_like(s)
+    grad_s = xp.where(active, (-scale) * y, zero) if needs[0] else None
+    grad_y = xp.where(active, (-scale) * s, zero) if needs[1] else None
+    return grad_s, grad_y
+
+
+_HINGE = elementwise_rule("hinge", _hinge, _hinge_vjp)
+_PERCEPTRON = elementwise_rule("perceptron", _hinge, _hinge_vjp)
 
 
 # -- shared entries of the class-axis losses -------------------------------------------------------------------
@@ -105,6 +129,11 @@ def _is_class(labels: Array, num_classes: int, ref: Array, /, *, xp: Any) -> Arr
 def _picked(scores: Array, labels: Array, /, *, xp: Any) -> Array:
     """``scores[..., labels]`` with the class axis kept, of size 1: shape ``(..., 1)``, ready to broadcast."""
     return xp.take_along_axis(scores, xp.expand_dims(labels, axis=-1), axis=-1)
+
+
+def _per_row(scale: Array, /, *, xp: Any) -> Array:
+    """A row rule's ``scale`` (0-D, or of the rows' shape) ready to broadcast against ``(..., C)``."""
+    return scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
 
 
 def _check_label_lists(labels: Array, num_classes: int, /, *, xp: Any) -> None:
@@ -174,8 +203,23 @@ def squared_hinge(
         predictions, labels, weights, where, names=("predictions", "labels"), xp=xp
     )
     check_sign_labels("labels", labels, xp=xp)
-    margin = xp.clip(1.0 - labels * predictions, min=0.0)
-    return reduce_loss(margin * margin, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_SQUARED_HINGE, ((), reduction), predictions, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _squared_hinge(knobs: tuple[()], s: Array, y: Array, /, *, xp: Any) -> Array:
+    margin = xp.clip(1.0 - y * s, min=0.0)
+    return margin * margin
+
+
+def _squared_hinge_vjp(knobs: tuple[()], s: Array, y: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                       xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂s = −2y·max(0, 1 − y·s)``, ``∂ℓ/∂y = −2s·max(0, 1 − y·s)``, times the reduction's cotangent."""
+    k = xp.clip(1.0 - y * s, min=0.0) * (-2.0 * scale)
+    return (k * y if needs[0] else None), (k * s if needs[1] else None)
+
+
+_SQUARED_HINGE = elementwise_rule("squared_hinge", _squared_hinge, _squared_hinge_vjp)
 
 
 def soft_margin(
@@ -231,8 +275,21 @@ def soft_margin(
         predictions, labels, weights, where, names=("predictions", "labels"), xp=xp
     )
     check_sign_labels("labels", labels, xp=xp)
-    loss = softplus(-(labels * predictions), xp=xp)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_SOFT_MARGIN, ((), reduction), predictions, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _soft_margin_vjp(knobs: tuple[()], s: Array, y: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                     xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂s = −y·σ(−y·s)``, ``∂ℓ/∂y = −s·σ(−y·s)`` (each within a few ulps, however confident), times the
+    reduction's cotangent."""
+    k = sigmoid(-(y * s), xp=xp) * (-scale)
+    return (k * y if needs[0] else None), (k * s if needs[1] else None)
+
+
+_SOFT_MARGIN = elementwise_rule(
+    "soft_margin", lambda knobs, s, y, *, xp: softplus(-(y * s), xp=xp), _soft_margin_vjp
+)
 
 
 def perceptron(
@@ -286,8 +343,8 @@ def perceptron(
         predictions, labels, weights, where, names=("predictions", "labels"), xp=xp
     )
     check_sign_labels("labels", labels, xp=xp)
-    loss = xp.clip(-(labels * predictions), min=0.0)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_PERCEPTRON, ((0.0,), reduction), predictions, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
 # -- multi-label: index lists ------------------------------------------------------------------------------------
@@ -367,18 +424,45 @@ def multilabel_margin(
     dtype, out_dtype = compute_dtype(predictions, xp=xp)
     x = xp.astype(predictions, dtype, copy=False)
     _check_label_lists(labels, num_classes, xp=xp)
+    loss = apply(_MULTILABEL_MARGIN, ((), reduction), x, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _memberships(x: Array, labels: Array, /, *, xp: Any) -> tuple[Array, Array]:
+    """``(counts, others)`` of shape ``(..., C)`` in ``x``'s dtype: how often each class is listed, and 1 where
+    it is not listed at all (a non-target)."""
+    num_classes = tuple(x.shape)[-1]
     # The list's entries are those before its first -1 (at position C when there is none).
     position = xp.arange(num_classes, dtype=labels.dtype, device=device(labels))
     end = xp.min(xp.where(labels == -1, position, xp.full_like(labels, num_classes)), axis=-1, keepdims=True)
     listed = position < end
     safe = xp.where(listed, labels, xp.zeros_like(labels))
-    members = xp.astype(_is_class(safe, num_classes, x, xp=xp), dtype)  # (..., list entry, class)
-    counts = xp.sum(members * xp.expand_dims(xp.astype(listed, dtype), axis=-1), axis=-2)  # times listed
-    others = xp.astype(counts == 0, dtype)
+    members = xp.astype(_is_class(safe, num_classes, x, xp=xp), x.dtype)  # (..., list entry, class)
+    counts = xp.sum(members * xp.expand_dims(xp.astype(listed, x.dtype), axis=-1), axis=-2)  # times listed
+    return counts, xp.astype(counts == 0, x.dtype)
+
+
+def _multilabel_margin(knobs: tuple[()], x: Array, labels: Array, /, *, xp: Any) -> Array:
+    counts, others = _memberships(x, labels, xp=xp)
     # pair[..., j, k] = max(0, 1 − (x_j − x_k)): target j against non-target k.
     pair = xp.clip(1.0 - (xp.expand_dims(x, axis=-1) - xp.expand_dims(x, axis=-2)), min=0.0)
-    loss = xp.sum(counts * xp.sum(pair * xp.expand_dims(others, axis=-2), axis=-1), axis=-1) / num_classes
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return xp.sum(counts * xp.sum(pair * xp.expand_dims(others, axis=-2), axis=-1), axis=-1) / tuple(x.shape)[-1]
+
+
+def _multilabel_margin_vjp(knobs: tuple[()], x: Array, labels: Array, /, *, scale: Array,
+                           needs: tuple[bool, ...], xp: Any) -> tuple[Array, None]:
+    r"""``∂ℓ/∂x_a = (o_a Σ_j n_j A_{ja} − n_a Σ_k o_k A_{ak}) / C`` times the row's scale, where ``n`` counts the
+    listings, ``o`` marks the non-targets and ``A_{jk} = [x_j − x_k < 1]`` the violated pairs (0 at the kink): one
+    ``C × C`` indicator and two matrix-vector products per row, none of the forward's pairwise terms."""
+    counts, others = _memberships(x, labels, xp=xp)
+    violated = xp.astype(xp.expand_dims(x, axis=-1) - xp.expand_dims(x, axis=-2) < 1.0, x.dtype)
+    against = xp.squeeze(xp.matmul(xp.expand_dims(counts, axis=-2), violated), axis=-2)  # Σ_j n_j A_ja
+    beaten = xp.squeeze(xp.matmul(violated, xp.expand_dims(others, axis=-1)), axis=-1)  # Σ_k A_ak o_k
+    c = _per_row(scale, xp=xp) / tuple(x.shape)[-1]
+    return (others * against - counts * beaten) * c, None
+
+
+_MULTILABEL_MARGIN = row_rule("multilabel_margin", _multilabel_margin, _multilabel_margin_vjp)
 
 
 # -- multiclass: integer labels ----------------------------------------------------------------------------------
@@ -454,13 +538,46 @@ def multiclass_hinge(
     if null_score is not None:
         check_finite("null_score", null_score)
     xp, scores, labels, out_dtype, _ = class_index_inputs("scores", scores, labels, axis, None, None, weights, where, xp)
-    is_true = _is_class(labels, tuple(scores.shape)[-1], scores, xp=xp)
-    rival = xp.max(xp.where(is_true, xp.full_like(scores, -math.inf), scores), axis=-1)
-    if null_score is not None:
-        rival = xp.clip(rival, min=float(null_score))
-    true = xp.squeeze(_picked(scores, labels, xp=xp), axis=-1)
-    loss = xp.clip((rival - true) + 1.0, min=0.0)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    null = None if null_score is None else float(null_score)
+    loss = apply(_MULTICLASS_HINGE, ((null,), reduction), scores, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _others(s: Array, is_true: Array, /, *, xp: Any) -> Array:
+    """The scores with the label's replaced by ``-inf``."""
+    return xp.where(is_true, xp.full_like(s, -math.inf), s)
+
+
+def _multiclass_hinge(knobs: tuple[float | None], s: Array, y: Array, /, *, xp: Any) -> Array:
+    (null,) = knobs
+    rival = xp.max(_others(s, _is_class(y, tuple(s.shape)[-1], s, xp=xp), xp=xp), axis=-1)
+    if null is not None:
+        rival = xp.clip(rival, min=null)
+    true = xp.squeeze(_picked(s, y, xp=xp), axis=-1)
+    return xp.clip((rival - true) + 1.0, min=0.0)
+
+
+def _multiclass_hinge_vjp(knobs: tuple[float | None], s: Array, y: Array, /, *, scale: Array,
+                          needs: tuple[bool, ...], xp: Any) -> tuple[Array, None]:
+    """``+c`` at the best other class (the first of a tie; none where the null score is higher), ``−c`` at the
+    label, 0 elsewhere, in rows whose margin is violated (0 at the kink), ``c`` the row's scale. One ``argmax``
+    finds the rival; the forward's ``max`` is not differentiated."""
+    (null,) = knobs
+    num_classes = tuple(s.shape)[-1]
+    is_true = _is_class(y, num_classes, s, xp=xp)
+    others = _others(s, is_true, xp=xp)
+    best = xp.argmax(others, axis=-1)
+    rival = xp.take_along_axis(others, xp.expand_dims(best, axis=-1), axis=-1)  # -inf for a single class
+    true = _picked(s, y, xp=xp)
+    c = _per_row(scale, xp=xp) + xp.zeros_like(true)
+    zero = xp.zeros_like(c)
+    c = xp.where((rival if null is None else xp.clip(rival, min=null)) - true + 1.0 > 0.0, c, zero)
+    to_rival = c if null is None else xp.where(rival >= null, c, zero)
+    grad = xp.where(is_true, -c, xp.zeros_like(s))
+    return xp.where(_is_class(best, num_classes, s, xp=xp), to_rival, grad), None
+
+
+_MULTICLASS_HINGE = row_rule("multiclass_hinge", _multiclass_hinge, _multiclass_hinge_vjp)
 
 
 def multi_margin(
@@ -539,18 +656,47 @@ def multi_margin(
     xp, scores, labels, out_dtype, _ = class_index_inputs(
         "scores", scores, labels, axis, None, class_weights, weights, where, xp
     )
-    num_classes = tuple(scores.shape)[-1]
-    is_true = _is_class(labels, num_classes, scores, xp=xp)
-    terms = xp.clip((scores - _picked(scores, labels, xp=xp)) + float(margin), min=0.0)
+    if class_weights is not None:
+        # The label's class weight is a sample weight that also counts in the mean's denominator: folded into
+        # `weights`, it is differentiated (a gather) outside the rule.
+        if weights is not None:
+            check_broadcastable("weights", weights, tuple(labels.shape), "unreduced loss")
+        picked = xp.take(xp.astype(class_weights, scores.dtype, copy=False), labels, axis=0)
+        weights = picked if weights is None else picked * xp.astype(weights, scores.dtype, copy=False)
+    loss = apply(_MULTI_MARGIN, ((p, float(margin)), reduction), scores, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _multi_margin(knobs: tuple[int, float], s: Array, y: Array, /, *, xp: Any) -> Array:
+    p, margin = knobs
+    num_classes = tuple(s.shape)[-1]
+    is_true = _is_class(y, num_classes, s, xp=xp)
+    terms = xp.clip((s - _picked(s, y, xp=xp)) + margin, min=0.0)
     terms = xp.where(is_true, xp.zeros_like(terms), terms)
     if p == 2:
         terms = terms * terms
-    loss = xp.sum(terms, axis=-1) / num_classes
-    scale = None
-    if class_weights is not None:
-        scale = xp.take(xp.astype(class_weights, scores.dtype, copy=False), labels, axis=0)
-        loss = scale * loss
-    return reduce_loss(loss, reduction, weights=weights, where=where, scale=scale, out_dtype=out_dtype, xp=xp)
+    return xp.sum(terms, axis=-1) / num_classes
+
+
+def _multi_margin_vjp(knobs: tuple[int, float], s: Array, y: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                      xp: Any) -> tuple[Array, None]:
+    """``∂ℓ/∂s_c = c·[z_c > 0] / C`` (``p = 1``; 0 at the kink, as torch's ``multi_margin_loss``) or
+    ``2c·max(0, z_c) / C`` (``p = 2``) for ``c ≠ y``, ``z_c = m − s_y + s_c``, and minus their row sum at the
+    label, ``c`` the row's scale: one elementwise pass and one row sum."""
+    p, margin = knobs
+    num_classes = tuple(s.shape)[-1]
+    is_true = _is_class(y, num_classes, s, xp=xp)
+    z = (s - _picked(s, y, xp=xp)) + margin
+    c = _per_row(scale, xp=xp) * (p / num_classes)
+    zero = xp.zeros_like(s)
+    if p == 1:
+        per_class = xp.where(xp.logical_and(z > 0.0, xp.logical_not(is_true)), c, zero)
+    else:
+        per_class = xp.where(is_true, zero, xp.clip(z, min=0.0) * c)
+    return xp.where(is_true, -xp.sum(per_class, axis=-1, keepdims=True), per_class), None
+
+
+_MULTI_MARGIN = row_rule("multi_margin", _multi_margin, _multi_margin_vjp)
 
 
 def multiclass_perceptron(
@@ -609,5 +755,23 @@ def multiclass_perceptron(
     """
     check_reduction(reduction)
     xp, scores, labels, out_dtype, _ = class_index_inputs("scores", scores, labels, axis, None, None, weights, where, xp)
-    loss = xp.max(scores, axis=-1) - xp.squeeze(_picked(scores, labels, xp=xp), axis=-1)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = apply(_MULTICLASS_PERCEPTRON, ((), reduction), scores, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _multiclass_perceptron_vjp(knobs: tuple[()], s: Array, y: Array, /, *, scale: Array, needs: tuple[bool, ...],
+                               xp: Any) -> tuple[Array, None]:
+    """``c·(e_best − e_y)``, ``c`` the row's scale and ``best`` the first of the highest scores: 0 where the label
+    is that class."""
+    num_classes = tuple(s.shape)[-1]
+    c = _per_row(scale, xp=xp) + xp.zeros_like(s)
+    zero = xp.zeros_like(s)
+    grad = xp.where(_is_class(xp.argmax(s, axis=-1), num_classes, s, xp=xp), c, zero)
+    return grad - xp.where(_is_class(y, num_classes, s, xp=xp), c, zero), None
+
+
+_MULTICLASS_PERCEPTRON = row_rule(
+    "multiclass_perceptron",
+    lambda knobs, s, y, *, xp: xp.max(s, axis=-1) - xp.squeeze(_picked(s, y, xp=xp), axis=-1),
+    _multiclass_perceptron_vjp,
+)

@@ -275,8 +275,7 @@ def check_twin(twin: Twin, backend: str, data: Any) -> None:
 
 def check_jit(twin: Twin, data: Any) -> None:
     """The compat function under ``jax.jit`` (arrays traced, knobs static) against the native twin."""
-    import jax
-
+    jax = pytest.importorskip("jax")
     framework(twin.framework)
     args, kwargs = twin.draw(data)
     native_backend = BACKEND_OF[twin.framework]

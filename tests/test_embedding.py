@@ -518,3 +518,494 @@ def test_bad_ranking_inputs(backend: str) -> None:
         lossport.ranking_softmax(s, arr(backend, [0.0, 0.0, 1.0]))
     with pytest.raises(TypeError, match=r"`scores` must have a real floating dtype"):
         lossport.ranking_softmax(arr(backend, [[1, 2]], "int64"), arr(backend, [[0.0, 1.0]]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Catalog II: info_nce, supervised_contrastive, sigmoid_contrastive (contrastive), arcface, cosface (margin heads).
+# "pml" is pytorch-metric-learning 2.9 (measured with torch 2.14, float64 unless said otherwise); the float64
+# references below are written from the papers, never with lossport.
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _info_nce_reference(q: np.ndarray, k: np.ndarray, mask: np.ndarray, tau: float) -> np.ndarray:
+    """−log(Σ_pos e^{s/τ} / Σ_all e^{s/τ}) per query (van den Oord et al.), 0 for a query without a positive."""
+    s = _unit_rows(q) @ _unit_rows(k).T / tau
+    e = np.exp(s - s.max(-1, keepdims=True))
+    with np.errstate(divide="ignore"):
+        out = -np.log(np.sum(e * mask, -1) / np.sum(e, -1))
+    return np.where(mask.any(-1), out, 0.0)
+
+
+def _supcon_reference(e: np.ndarray, y: np.ndarray, tau: float, tau_b: float) -> np.ndarray:
+    """Khosla et al.'s L_out per anchor, as the paper writes it (loops), 0 for an anchor without a positive."""
+    s = _unit_rows(e) @ _unit_rows(e).T / tau
+    out = np.zeros(len(y))
+    for i in range(len(y)):
+        others = [a for a in range(len(y)) if a != i]
+        positives = [p for p in others if y[p] == y[i]]
+        if positives:
+            log_den = np.log(np.sum(np.exp(s[i, others])))
+            out[i] = -(tau / tau_b) * np.mean([s[i, p] - log_den for p in positives])
+    return out
+
+
+def _siglip_reference(x: np.ndarray, y: np.ndarray, t: float, b: float) -> np.ndarray:
+    """Zhai et al.'s (big_vision's) per-image −Σ_j log σ(z_ij (t x_i·y_j + b)), z = 2·I − 1."""
+    logits = t * _unit_rows(x) @ _unit_rows(y).T + b
+    z = 2 * np.eye(len(x)) - 1
+    return np.sum(np.logaddexp(0.0, -z * logits), axis=-1)
+
+
+def test_info_nce_by_hand() -> None:
+    """Query (1, 0) against keys (3, 0), (0, 1), (−1, 0) at τ = 1: cosines 1, 0, −1. Key 0 positive:
+    log(1 + (e⁰ + e⁻¹)/e¹) = 0.4076059644443804; keys 0 and 1 positive: log((e + 1 + e⁻¹)/(e + 1)) =
+    0.09434427692615739 (by hand). The index form equals the one-positive mask form."""
+    q, k = np.array([[1.0, 0.0]]), np.array([[3.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    e = math.e
+    one = math.log1p((1 + 1 / e) / e)
+    two = math.log((e + 1 + 1 / e) / (e + 1))
+    assert float(lossport.info_nce(q, k, np.array([0]), temperature=1.0)) == pytest.approx(one, rel=1e-15, abs=0)
+    mask = np.array([[True, False, False]])
+    assert float(lossport.info_nce(q, k, mask, temperature=1.0)) == pytest.approx(one, rel=1e-15, abs=0)
+    mask2 = np.array([[True, True, False]])
+    assert float(lossport.info_nce(q, k, mask2, temperature=1.0)) == pytest.approx(two, rel=1e-14, abs=0)
+    # normalize=False: dot products 3, 0, -1 with key 0 positive: log(1 + (1 + e⁻¹)/e³)
+    raw = lossport.info_nce(q, k, np.array([0]), temperature=1.0, normalize=False)
+    assert float(raw) == pytest.approx(math.log1p((1 + 1 / e) / e**3), rel=1e-15, abs=0)
+
+
+def test_info_nce_matches_the_paper_and_pml_ntxent() -> None:
+    """Random data against the float64 reference (index and multi-positive mask forms), and against pml's
+    NTXentLoss with ``ref_emb`` (one positive key per query: queries labelled 0..N−1, the positive key with its
+    query's label, the others with labels of their own); pml agrees to 1e-15 (measured)."""
+    rng = np.random.default_rng(11)
+    q, k = rng.normal(size=(5, 3)), rng.normal(size=(7, 3))
+    positives = np.array([3, 0, 6, 1, 4])
+    mask = np.arange(7) == positives[:, None]
+    expected = _info_nce_reference(q, k, mask, 0.3)
+    np.testing.assert_allclose(lossport.info_nce(q, k, positives, temperature=0.3, reduction="none"), expected,
+                               rtol=1e-13)
+    multi = rng.uniform(size=(5, 7)) < 0.4
+    multi[:, 0] = True
+    np.testing.assert_allclose(lossport.info_nce(q, k, multi, temperature=0.3, reduction="none"),
+                               _info_nce_reference(q, k, multi, 0.3), rtol=1e-13)
+    torch = framework("torch")
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    key_labels = np.arange(5, 12)
+    key_labels[positives] = np.arange(5)
+    native = losses.NTXentLoss(temperature=0.3)(torch.tensor(q), torch.arange(5), None, torch.tensor(k),
+                                                torch.tensor(key_labels))
+    assert value(native) == pytest.approx(float(np.mean(expected)), rel=1e-14, abs=0)
+
+
+def test_info_nce_query_without_positive_is_left_out() -> None:
+    """A mask row with no positive: loss 0 in "none", left out of "mean" (the others' mean), finite zero
+    gradients for that query; no negative at all: loss 0 (log 1)."""
+    rng = np.random.default_rng(3)
+    q, k = rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    mask = np.array([[True, False, False, False], [False] * 4, [False, True, True, False]])
+    out = lossport.info_nce(q, k, mask, temperature=0.5, reduction="none")
+    assert out[1] == 0.0 and np.all(out[[0, 2]] > 0)
+    assert float(lossport.info_nce(q, k, mask, temperature=0.5)) == pytest.approx(
+        (out[0] + out[2]) / 2, rel=1e-15, abs=0)
+    assert float(lossport.info_nce(q, k, np.ones((3, 4), dtype=bool))) == 0.0
+    torch = framework("torch")
+    x = torch.tensor(q, requires_grad=True)
+    (g,) = torch.autograd.grad(lossport.info_nce(x, torch.tensor(k), torch.tensor(mask)), x)
+    assert torch.isfinite(g).all() and torch.all(g[1] == 0)
+
+
+def test_contrastive_tiny_loss_is_accurate_at_temperature_007() -> None:
+    """A positive at cosine 1 and negatives at cosine −1, τ = 0.07: the exact loss is log1p(c·e^(−2/0.07)), c
+    the number of negatives (2: 7.809374086400008e-13). lossport keeps it to 1e-14 relative (the softplus
+    form); pml's NTXentLoss gives 7.809308755216401e-13 (8e-6 off) and SupConLoss 7.810418978234926e-13 (1e-4
+    off), both forming ``log(ratio)`` of rounded terms (measured, float64)."""
+    exact = math.log1p(2 * math.exp(-2 / 0.07))
+    q, k = np.array([[1.0, 0.0]]), np.array([[1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]])
+    assert float(lossport.info_nce(q, k, np.array([0]))) == pytest.approx(exact, rel=1e-14, abs=0)
+    e, y = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]]), np.array([0, 0, 1, 1])
+    assert float(lossport.supervised_contrastive(e, y)) == pytest.approx(exact, rel=1e-14, abs=0)
+    torch = framework("torch")
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    ntx = value(losses.NTXentLoss(temperature=0.07)(torch.tensor(q), torch.tensor([0]), None, torch.tensor(k),
+                                                   torch.tensor([0, 1, 2])))
+    supcon = value(losses.SupConLoss(temperature=0.07)(torch.tensor(e), torch.tensor(y)))
+    for native in (ntx, supcon):
+        assert native == pytest.approx(exact, rel=1e-3, abs=0) and native != pytest.approx(exact, rel=1e-6, abs=0)
+
+
+def test_supervised_contrastive_by_hand() -> None:
+    """The docstring's batch at τ = τ_b = 1: anchors 0 and 1 have one positive (cosine 1) and two negatives
+    (cosine 0): log(1 + 2/e) = 0.5514447139320511; anchors 2 and 3 have no positive. τ = 0.5, τ_b = 1: the
+    anchors cost ½·log(1 + 2e⁻²) = 0.11977311… (the factor τ/τ_b); "mean" is over anchors 0 and 1."""
+    e, y = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]), np.array([0, 0, 1, 2])
+    each = math.log1p(2 / math.e)
+    np.testing.assert_allclose(
+        lossport.supervised_contrastive(e, y, temperature=1.0, base_temperature=1.0, reduction="none"),
+        [each, each, 0.0, 0.0], rtol=1e-15)
+    half = 0.5 * math.log1p(2 * math.exp(-2))
+    assert float(lossport.supervised_contrastive(e, y, temperature=0.5, base_temperature=1.0)) == pytest.approx(
+        half, rel=1e-15, abs=0)
+
+
+def test_supervised_contrastive_anchor_without_positive_is_excluded_not_nan() -> None:
+    """SupCon's trap: an anchor whose label no other sample has. The paper's ``mean_log_prob_pos`` divides by
+    |P(i)| = 0 (NaN in the original code); lossport gives it 0 in "none" and leaves it out of "mean", as pml's
+    AvgNonZeroReducer does (measured: equal to 1e-15 on random data). Its gradient is finite; with no positive
+    anywhere the mean over nothing is NaN and the gradients stay finite."""
+    rng = np.random.default_rng(5)
+    e, y = rng.normal(size=(6, 3)), np.array([0, 1, 0, 2, 1, 3])  # labels 2 and 3: no positive
+    expected = _supcon_reference(e, y, 0.2, 0.1)
+    out = lossport.supervised_contrastive(e, y, temperature=0.2, base_temperature=0.1, reduction="none")
+    np.testing.assert_allclose(out, expected, rtol=1e-13)
+    assert out[3] == 0.0 and out[5] == 0.0
+    mean = float(lossport.supervised_contrastive(e, y, temperature=0.2, base_temperature=0.1))
+    assert mean == pytest.approx(expected.sum() / 4, rel=1e-14, abs=0)
+    torch = framework("torch")
+    x = torch.tensor(e, requires_grad=True)
+    (g,) = torch.autograd.grad(lossport.supervised_contrastive(x, torch.tensor(y)), x)
+    assert torch.isfinite(g).all()
+    with np.errstate(invalid="ignore"):
+        assert math.isnan(float(lossport.supervised_contrastive(e, np.arange(6))))
+    (g,) = torch.autograd.grad(lossport.supervised_contrastive(x, torch.arange(6), reduction="sum"), x)
+    assert torch.all(g == 0)
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    native = value(losses.SupConLoss(temperature=0.2)(torch.tensor(e), torch.tensor(y)))
+    assert native * 2.0 == pytest.approx(mean, rel=1e-13, abs=0)  # pml has no τ_b: times τ/τ_b = 2
+
+
+def _shards(x: np.ndarray, ranks: int) -> list[np.ndarray]:
+    return np.split(x, ranks)
+
+
+def test_contrastive_gathered_equals_single_device() -> None:
+    """Distributed use: each of 2 "devices" holds 4 samples and the gathered keys of both. Its "none" values
+    are its rows of the single-device "none" on the concatenated batch (so the shards' sums add up to the whole
+    "sum", and the mean of equal shards' means is the whole mean), for info_nce (positive indices into the
+    gathered keys), supervised_contrastive (``keys``, ``key_labels``, ``offset = rank·4``) and
+    sigmoid_contrastive (``offset = rank·4``). torch gradients of the summed shard losses equal the whole's."""
+    rng = np.random.default_rng(17)
+    q, k, x, t = (rng.normal(size=(8, 3)) for _ in range(4))
+    y = np.array([0, 1, 2, 0, 1, 2, 3, 0])
+    pos = rng.permutation(8)
+    full = {
+        "info_nce": lossport.info_nce(q, k, pos, temperature=0.2, reduction="none"),
+        "supcon": lossport.supervised_contrastive(x, y, temperature=0.2, reduction="none"),
+        "siglip": lossport.sigmoid_contrastive(x, t, reduction="none"),
+    }
+    parts: dict[str, list[np.ndarray]] = {key: [] for key in full}
+    for r in range(2):
+        rows = slice(4 * r, 4 * r + 4)
+        parts["info_nce"].append(lossport.info_nce(q[rows], k, pos[rows], temperature=0.2, reduction="none"))
+        parts["supcon"].append(lossport.supervised_contrastive(
+            x[rows], y[rows], keys=x, key_labels=y, offset=4 * r, temperature=0.2, reduction="none"))
+        parts["siglip"].append(lossport.sigmoid_contrastive(x[rows], t, offset=4 * r, reduction="none"))
+    for key, whole in full.items():
+        np.testing.assert_allclose(np.concatenate(parts[key]), whole, rtol=1e-14, atol=1e-15, err_msg=key)
+    assert float(np.mean([np.mean(p) for p in parts["siglip"]])) == pytest.approx(
+        float(lossport.sigmoid_contrastive(x, t)), rel=1e-14, abs=0)
+    torch = framework("torch")
+    xt, tt = torch.tensor(x, requires_grad=True), torch.tensor(t, requires_grad=True)
+    yt = torch.tensor(y)
+    whole = (lossport.supervised_contrastive(xt, yt, reduction="sum")
+             + lossport.sigmoid_contrastive(xt, tt, reduction="sum"))
+    g_whole = torch.autograd.grad(whole, (xt, tt))
+    sharded = sum(lossport.supervised_contrastive(xt[4 * r:4 * r + 4], yt[4 * r:4 * r + 4], keys=xt,
+                                                  key_labels=yt, offset=4 * r, reduction="sum")
+                  + lossport.sigmoid_contrastive(xt[4 * r:4 * r + 4], tt, offset=4 * r, reduction="sum")
+                  for r in range(2))
+    g_sharded = torch.autograd.grad(sharded, (xt, tt))
+    for a, b in zip(g_whole, g_sharded):
+        np.testing.assert_allclose(value(b), value(a), rtol=1e-12, atol=1e-14)
+
+
+def test_contrastive_offset_may_be_traced() -> None:
+    """Under JAX the rank is a traced value (``lax.axis_index`` in ``shard_map``): ``offset`` as a traced 0-D
+    integer array, here ``jax.vmap`` over the ranks under ``jax.jit``, gives the per-rank values."""
+    jax = framework("jax")
+    jnp = jax.numpy
+    rng = np.random.default_rng(2)
+    x, t = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    y = np.array([0, 1, 0, 1, 2, 2])
+    shards, labels, offsets = jnp.asarray(x.reshape(3, 2, 3)), jnp.asarray(y.reshape(3, 2)), jnp.arange(3) * 2
+
+    @jax.jit
+    def per_rank(xs, ys, offset):
+        return (lossport.supervised_contrastive(xs, ys, keys=jnp.asarray(x), key_labels=jnp.asarray(y),
+                                                offset=offset, reduction="none"),
+                lossport.sigmoid_contrastive(xs, jnp.asarray(t), offset=offset, reduction="none"))
+
+    supcon, siglip = jax.vmap(per_rank)(shards, labels, offsets)
+    np.testing.assert_allclose(np.asarray(supcon).ravel(),
+                               lossport.supervised_contrastive(x, y, reduction="none"), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(siglip).ravel(), lossport.sigmoid_contrastive(x, t, reduction="none"),
+                               rtol=1e-13)
+
+
+def test_sigmoid_contrastive_by_hand_and_paper() -> None:
+    """Orthogonal unit pairs, t = 2, b = −1: every matched pair costs softplus(−(2 − 1)) and every mismatched one
+    softplus(0 − 1), both log1p(e⁻¹) = 0.31326168751822286: 2 per image (by hand). Random data: the float64
+    reference from the paper to 1e-13."""
+    x = np.eye(2)
+    np.testing.assert_allclose(lossport.sigmoid_contrastive(x, x, temperature=2.0, bias=-1.0, reduction="none"),
+                               [2 * math.log1p(math.exp(-1))] * 2, rtol=1e-15)
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    np.testing.assert_allclose(lossport.sigmoid_contrastive(a, b, reduction="none"),
+                               _siglip_reference(a, b, 10.0, -10.0), rtol=1e-13)
+    assert float(lossport.sigmoid_contrastive(a, b, temperature=3.0, bias=0.5)) == pytest.approx(
+        float(np.mean(_siglip_reference(a, b, 3.0, 0.5))), rel=1e-13, abs=0)
+
+
+def _siglip_knob_gradients(x: np.ndarray, y: np.ndarray, t: float, b: float) -> tuple[float, float]:
+    """d mean / dt and d mean / db by hand: (1/N) Σ_ij −z σ(−z·L) · (cos, 1), L = t·cos + b."""
+    cos = _unit_rows(x) @ _unit_rows(y).T
+    z = 2 * np.eye(len(x)) - 1
+    w = -z / (1 + np.exp(z * (t * cos + b)))
+    return float(np.sum(w * cos) / len(x)), float(np.sum(w) / len(x))
+
+
+def test_sigmoid_contrastive_learnable_temperature_and_bias() -> None:
+    """SigLIP learns t′ (t = exp t′) and b: as 0-D arrays they carry gradients in torch, JAX and TensorFlow,
+    equal to the float64 gradients by hand (the chain rule through exp included for torch)."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    t, b = 3.0, -2.0
+    dt, db = _siglip_knob_gradients(x, y, t, b)
+    torch = framework("torch")
+    log_t = torch.tensor(math.log(t), dtype=torch.float64, requires_grad=True)
+    bias = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    loss = lossport.sigmoid_contrastive(torch.tensor(x), torch.tensor(y), temperature=torch.exp(log_t), bias=bias)
+    g_log_t, g_b = torch.autograd.grad(loss, (log_t, bias))
+    assert value(g_log_t) == pytest.approx(dt * t, rel=1e-12, abs=0)
+    assert value(g_b) == pytest.approx(db, rel=1e-12, abs=0)
+    jax = framework("jax")
+    jnp = jax.numpy
+    grads = jax.grad(lambda tt, bb: lossport.sigmoid_contrastive(jnp.asarray(x), jnp.asarray(y), temperature=tt,
+                                                                 bias=bb), argnums=(0, 1))(jnp.asarray(t),
+                                                                                           jnp.asarray(b))
+    np.testing.assert_allclose([float(g) for g in grads], [dt, db], rtol=1e-12)
+    tf = framework("tensorflow")
+    tv, bv = tf.Variable(t, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        loss = lossport.sigmoid_contrastive(tf.constant(x), tf.constant(y), temperature=tv, bias=bv)
+    np.testing.assert_allclose([float(g) for g in tape.gradient(loss, [tv, bv])], [dt, db], rtol=1e-12)
+    # float32 embeddings with float32 knobs stay float32
+    out = lossport.sigmoid_contrastive(torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32),
+                                       temperature=torch.tensor(t, dtype=torch.float32))
+    assert out.dtype == torch.float32
+
+
+# -- margin heads ---------------------------------------------------------------------------------------------
+
+
+def _arcface_reference(c: np.ndarray, labels: np.ndarray, s: float, m: float) -> np.ndarray:
+    """Deng et al. through the angle (acos), with insightface's fallback cos θ − m·sin m where θ + m > π."""
+    rows = np.arange(len(labels))
+    theta = np.arccos(c[rows, labels])
+    z = c.copy()
+    z[rows, labels] = np.where(theta + m < math.pi, np.cos(theta + m), np.cos(theta) - m * math.sin(m))
+    z = s * z
+    top = z.max(-1)
+    return top + np.log(np.sum(np.exp(z - top[:, None]), -1)) - z[rows, labels]
+
+
+def test_arcface_by_hand() -> None:
+    """θ = π/3 on the label (cos ½) with m = π/6 becomes π/2 (cos 0), tying the other class: log 2. easy_margin
+    leaves a negative cosine alone: [[−0.5, 0]] with label 0 and s = 1 gives log(1 + e^0.5) = 0.9740769841801067
+    (by hand), and the margin applies where the cosine is positive."""
+    c = np.array([[0.5, 0.0]])
+    assert float(lossport.arcface(c, np.array([0]), scale=1.0, margin=math.pi / 6)) == pytest.approx(
+        math.log(2), rel=1e-15, abs=0)
+    neg = np.array([[-0.5, 0.0]])
+    assert float(lossport.arcface(neg, np.array([0]), scale=1.0, easy_margin=True)) == pytest.approx(
+        math.log1p(math.exp(0.5)), rel=1e-15, abs=0)
+    assert float(lossport.arcface(c, np.array([0]), scale=1.0, margin=math.pi / 6, easy_margin=True)) == (
+        pytest.approx(math.log(2), rel=1e-15, abs=0))
+
+
+def test_arcface_fallback_past_pi() -> None:
+    """The trap of θ + m > π (the issue in pml's tracker that asked for insightface's fallback): label cosine
+    −0.95 (θ = 2.824), m = 0.5. cos(θ + m) = −0.9970 would *reward* a larger angle; insightface uses
+    cos θ − m·sin m = −0.95 − 0.5·sin 0.5 = −1.1897127693021015 (by hand), and so do lossport and pml 2.9
+    (measured). Random rows on both sides of θ = π − m agree with the acos reference to 1e-13."""
+    c, y = np.array([[-0.95, 0.1, 0.0]]), np.array([0])
+    phi = -0.95 - 0.5 * math.sin(0.5)
+    expected = math.log(math.exp(phi) + math.exp(0.1) + 1.0) - phi
+    assert float(lossport.arcface(c, y, scale=1.0)) == pytest.approx(expected, rel=1e-15, abs=0)
+    rng = np.random.default_rng(9)
+    cs = rng.uniform(-0.99, 0.99, size=(20, 4))
+    ys = rng.integers(0, 4, size=20)
+    np.testing.assert_allclose(lossport.arcface(cs, ys, scale=16.0, reduction="none"),
+                               _arcface_reference(cs, ys, 16.0, 0.5), rtol=1e-13)
+    torch = framework("torch")
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    pml = losses.ArcFaceLoss(num_classes=3, embedding_size=4, margin=math.degrees(0.5), scale=1.0)
+    pml.W.data = torch.eye(4, 3, dtype=torch.float64)  # orthonormal centres: the cosines are the coordinates
+    emb = torch.tensor([[-0.95, 0.1, 0.0, math.sqrt(1 - 0.9025 - 0.01)]], dtype=torch.float64)
+    assert value(pml(emb, torch.tensor(y))) == pytest.approx(expected, rel=1e-14, abs=0)
+
+
+def test_arcface_monotone_in_the_angle() -> None:
+    """With the fallback the label's logit decreases with θ on all of [0, π] (for m ≤ π/2), jump included: the
+    loss never decreases as the label's cosine falls."""
+    c = np.zeros((400, 3))
+    c[:, 0] = np.linspace(1.0, -1.0, 400)
+    for m in (0.2, 0.5, 1.0, math.pi / 2):
+        out = lossport.arcface(c, np.zeros(400, dtype=np.int64), scale=8.0, margin=m, reduction="none")
+        assert np.all(np.diff(out) >= 0), m
+
+
+def test_arcface_gradient_at_unit_cosine() -> None:
+    """At |cos θ| = 1, sin θ = sqrt(1 − c²) has an infinite derivative. lossport takes 0 there (a safe sqrt), so
+    the label's gradient is s·cos m·(p − 1) at c = 1 and s·(p − 1) at c = −1 (the fallback), finite in torch,
+    JAX and TensorFlow. The plain ``sqrt(clip(1 − c², 0, 1))`` under ``jax.grad`` gives −inf at c = 1 and NaN at
+    c = −1 (the unselected branch poisons the ``where``; measured)."""
+    c = np.array([[1.0, 0.2, 0.0], [-1.0, 0.2, 0.0]])
+    y = np.array([0, 0])
+    s, m = 4.0, 0.5
+    z = s * np.array([[math.cos(m), 0.2, 0.0], [-1.0 - m * math.sin(m), 0.2, 0.0]])
+    p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    expected = s * (p - np.eye(3)[y]) * np.array([[math.cos(m), 1, 1], [1, 1, 1]])
+    torch = framework("torch")
+    ct = torch.tensor(c, requires_grad=True)
+    (g,) = torch.autograd.grad(lossport.arcface(ct, torch.tensor(y), scale=s, reduction="sum"), ct)
+    np.testing.assert_allclose(value(g), expected, rtol=1e-13)
+    jax = framework("jax")
+    jnp = jax.numpy
+    g = jax.grad(lambda a: lossport.arcface(a, jnp.asarray(y), scale=s, reduction="sum"))(jnp.asarray(c))
+    np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-13)
+
+    def naive(a):
+        t = a[:, 0]
+        phi = t * math.cos(m) - jnp.sqrt(jnp.clip(1.0 - t * t, 0, 1)) * math.sin(m)
+        phi = jnp.where(t > -math.cos(m), phi, t - m * math.sin(m))
+        zz = s * a.at[:, 0].set(phi)
+        return jnp.sum(jax.nn.logsumexp(zz, axis=-1) - zz[:, 0])
+
+    bad = np.asarray(jax.grad(naive)(jnp.asarray(c)))
+    assert bad[0, 0] == -np.inf and np.isnan(bad[1, 0])
+    tf = framework("tensorflow")
+    cv = tf.Variable(c)
+    with tf.GradientTape() as tape:
+        loss = lossport.arcface(cv, tf.constant(y), scale=s, reduction="sum")
+    np.testing.assert_allclose(tape.gradient(loss, cv).numpy(), expected, rtol=1e-13)
+
+
+def test_margin_heads_tiny_losses_are_accurate() -> None:
+    """A confident correct row [0.95, 0, 0], s = 64: ArcFace's φ = 0.95 cos ½ − sqrt(1 − 0.95²) sin ½, loss
+    log1p(2e^(−64φ)) = 1.9465938024009054e-19; CosFace's log1p(2e^(−64·0.6)) = 4.208447275355246e-17 (mpmath, 50
+    digits). lossport keeps both to 1e-13; pml (torch's cross-entropy, ``lse − z``) gives 0 (measured)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    c, y = np.array([[0.95, 0.0, 0.0]]), np.array([0])
+    c95 = mpmath.mpf(0.95)
+    phi = c95 * mpmath.cos(mpmath.mpf(0.5)) - mpmath.sqrt(1 - c95**2) * mpmath.sin(mpmath.mpf(0.5))
+    arc = float(mpmath.log1p(2 * mpmath.exp(-64 * phi)))
+    cos = float(mpmath.log1p(2 * mpmath.exp(-64 * (c95 - mpmath.mpf(0.35)))))
+    assert arc == pytest.approx(1.9465938024009054e-19, rel=1e-14, abs=0)
+    assert float(lossport.arcface(c, y)) == pytest.approx(arc, rel=1e-13, abs=0)
+    assert float(lossport.cosface(c, y)) == pytest.approx(cos, rel=1e-13, abs=0)
+    assert float(lossport.cosface(c.astype(F32), y)) == pytest.approx(cos, rel=1e-5, abs=0)
+    torch = framework("torch")
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    emb = torch.tensor([[0.95, 0.0, 0.0, math.sqrt(1 - 0.9025)]], dtype=torch.float64)
+    for cls, knobs in ((losses.ArcFaceLoss, {"margin": math.degrees(0.5)}), (losses.CosFaceLoss, {})):
+        native = cls(num_classes=3, embedding_size=4, scale=64, **knobs)
+        native.W.data = torch.eye(4, 3, dtype=torch.float64)
+        assert value(native(emb, torch.tensor(y))) == 0.0
+
+
+def test_margin_heads_without_margin_are_scaled_cross_entropy() -> None:
+    """m = 0: both are ``sparse_softmax_cross_entropy(s · c, y)``; CosFace at m is that of ``s·(c − m·onehot)``."""
+    rng = np.random.default_rng(6)
+    c, y = rng.uniform(-1, 1, size=(5, 4)), rng.integers(0, 4, size=5)
+    ce = lossport.sparse_softmax_cross_entropy(30.0 * c, y, reduction="none")
+    np.testing.assert_allclose(lossport.arcface(c, y, scale=30.0, margin=0.0, reduction="none"), ce, rtol=1e-13)
+    np.testing.assert_allclose(lossport.cosface(c, y, scale=30.0, margin=0.0, reduction="none"), ce, rtol=1e-13)
+    shifted = 30.0 * (c - 0.35 * np.eye(4)[y])
+    np.testing.assert_allclose(lossport.cosface(c, y, scale=30.0, reduction="none"),
+                               lossport.sparse_softmax_cross_entropy(shifted, y, reduction="none"), rtol=1e-13)
+
+
+@SETTINGS
+@given(batches(), st.floats(0.05, 2.0))
+def test_contrastive_losses_match_the_papers(data: tuple[np.ndarray, np.ndarray], tau: float) -> None:
+    """supervised_contrastive against the paper's loops and info_nce (queries = keys, each sample's positives
+    its same-label others) against its definition, in float64; both scale-free and ≥ 0."""
+    e, y = data
+    out = lossport.supervised_contrastive(e, y, temperature=tau, base_temperature=0.07, reduction="none")
+    np.testing.assert_allclose(out, _supcon_reference(e, y, tau, 0.07), rtol=1e-9, atol=1e-12)
+    assert np.all(out >= 0)
+    np.testing.assert_allclose(lossport.supervised_contrastive(3.0 * e, y, temperature=tau, reduction="none"),
+                               lossport.supervised_contrastive(e, y, temperature=tau, reduction="none"),
+                               rtol=1e-9, atol=1e-12)
+    mask = (y[:, None] == y[None, :]) & ~np.eye(len(y), dtype=bool)
+    nce = lossport.info_nce(e, e, mask, temperature=tau, reduction="none")
+    np.testing.assert_allclose(nce, _info_nce_reference(e, e, mask, tau), rtol=1e-9, atol=1e-12)
+    assert np.all(nce >= 0)
+
+
+@SETTINGS
+@given(batches(), st.floats(0.5, 20.0), st.floats(-15.0, 5.0))
+def test_sigmoid_contrastive_matches_the_paper(data: tuple[np.ndarray, np.ndarray], t: float, b: float) -> None:
+    """Against big_vision's formula in float64; permuting both batches alike permutes "none"."""
+    e, _ = data
+    other = e[::-1] + 0.5
+    out = lossport.sigmoid_contrastive(e, other, temperature=t, bias=b, reduction="none")
+    np.testing.assert_allclose(out, _siglip_reference(e, other, t, b), rtol=1e-9, atol=1e-12)
+    perm = np.roll(np.arange(len(e)), 1)
+    np.testing.assert_allclose(lossport.sigmoid_contrastive(e[perm], other[perm], temperature=t, bias=b,
+                                                            reduction="none"), out[perm], rtol=1e-12, atol=1e-14)
+
+
+def test_bad_contrastive_inputs(backend: str) -> None:
+    q, k = arr(backend, [[1.0, 0.0], [0.0, 1.0]]), arr(backend, [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match=r"`positives` must be class indices in \[0, 3\); got 3"):
+        lossport.info_nce(q, k, arr(backend, [0, 3], "int64"))
+    with pytest.raises(ValueError, match=r"`positives` must have shape \(2, 3\)"):
+        lossport.info_nce(q, k, arr(backend, [[True, False]], "bool"))
+    with pytest.raises(TypeError, match=r"`positives` must have an integer dtype"):
+        lossport.info_nce(q, k, arr(backend, [0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"`keys` must have shape \(3, 2\)"):
+        lossport.info_nce(q, arr(backend, [[1.0, 0.0, 0.0]] * 3), arr(backend, [0, 1], "int64"))
+    with pytest.raises(ValueError, match=r"`temperature` must be positive and finite; got 0.0"):
+        lossport.info_nce(q, k, arr(backend, [0, 1], "int64"), temperature=0.0)
+    y = arr(backend, [0, 1], "int64")
+    with pytest.raises(ValueError, match=r"`keys` and `key_labels` must be given together"):
+        lossport.supervised_contrastive(q, y, keys=k)
+    with pytest.raises(ValueError, match=r"`offset` must be in \[0, 1\] .*; got 2"):
+        lossport.supervised_contrastive(q, y, keys=k, key_labels=arr(backend, [0, 1, 1], "int64"), offset=2)
+    with pytest.raises(TypeError, match=r"`offset` must be an int, None or a 0-D integer array; got float"):
+        lossport.supervised_contrastive(q, y, offset=0.0)
+    with pytest.raises(ValueError, match=r"`base_temperature` must be positive and finite; got -1.0"):
+        lossport.supervised_contrastive(q, y, base_temperature=-1.0)
+    with pytest.raises(ValueError, match=r"`temperature` must be a Python number or a 0-D array; got shape \(2,\)"):
+        lossport.sigmoid_contrastive(q, q, temperature=arr(backend, [1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"`bias` must be finite; got nan"):
+        lossport.sigmoid_contrastive(q, q, bias=math.nan)
+    with pytest.raises(TypeError, match=r"`offset` must be an int or a 0-D integer array; got NoneType"):
+        lossport.sigmoid_contrastive(q, q, offset=None)
+    with pytest.raises(ValueError, match=r"`offset` must be in \[0, 0\]"):
+        lossport.sigmoid_contrastive(q, q, offset=1)
+    if backend == "torch":
+        with pytest.raises(TypeError, match=r"one framework per call"):
+            lossport.sigmoid_contrastive(q, q, temperature=np.asarray(10.0))
+
+
+def test_bad_margin_head_inputs(backend: str) -> None:
+    c, y = arr(backend, [[0.5, 0.1], [0.2, 0.3]]), arr(backend, [0, 1], "int64")
+    for loss in (lossport.arcface, lossport.cosface):
+        with pytest.raises(ValueError, match=r"`scale` must be positive and finite; got 0.0"):
+            loss(c, y, scale=0.0)
+        with pytest.raises(ValueError, match=r"`margin` must be non-negative and finite; got -0.1"):
+            loss(c, y, margin=-0.1)
+        with pytest.raises(ValueError, match=r"`labels` must be class indices in \[0, 2\); got 2"):
+            loss(c, arr(backend, [0, 2], "int64"))
+        with pytest.raises(TypeError, match=r"`labels` must have an integer dtype"):
+            loss(c, arr(backend, [0.0, 1.0]))
+    with pytest.raises(TypeError, match=r"`easy_margin` must be a bool; got int"):
+        lossport.arcface(c, y, easy_margin=1)

@@ -6,10 +6,25 @@ only the mean over positive pairs; its ``triplet_margin_loss`` adds ``eps`` to t
 ``eps_in="sum"``) and lacks the absolute value for odd degrees (docs/traps.md T16), so it runs at ``p = 2`` only.
 Keras's ``Circle`` takes L2-normalised embeddings: it is given the case's embeddings normalised (lossport normalises
 them itself), or the raw ones where the case says ``normalize=False``.
+
+pytorch-metric-learning (``pml``) runs one ``(N, D)`` batch without per-sample weights (batched and weighted cases
+are declined); ``reducer=DoNothingReducer()`` gives its unreduced values, ``SumReducer()`` the sum. Its cosines are
+``F.normalize``'s (``DotProductSimilarity`` for ``normalize=False``). ``NTXentLoss`` with ``ref_emb`` is
+``info_nce`` when each query has one positive key of its own (queries labelled ``0..N−1``, each positive key with its
+query's label, every other key a label of its own). ``SupConLoss`` has no base temperature (``τ_b = τ``: its values
+are scaled by ``τ/τ_b`` here) and its mean leaves out zero losses (the anchors without positives, which lossport's
+mean leaves out too); with ``ref_emb`` it excludes no self-pair: lossport's ``offset=None``. ``ArcFaceLoss`` and
+``CosFaceLoss`` own their class centres ``W`` ``(D, C)`` and normalise the embeddings, where lossport takes the cosine
+logits: the case's cosines (rows of norm ≤ 1) are rebuilt as embeddings ``[c_i, sqrt(1 − ‖c_i‖²)]`` against the
+basis centres ``W = I[:, :C]`` (``D = C + 1``), which ``pml`` normalises back to the cosines. ``ArcFaceLoss``
+takes its margin in **degrees** (its default 28.6 is 0.5 rad) and computes ``cos(acos(c) + m)``, with the fallback
+``cos θ − m·sin m`` past ``θ = π − m``, as lossport; it has no ``easy_margin``.
 """
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -18,6 +33,7 @@ from lossport.backends.parity.anchors._base import (
     Anchor,
     _args,
     _keras,
+    _kw,
     _optax,
     _reduction,
     _torch,
@@ -131,6 +147,98 @@ def _keras_circle(case: Case, dtype: str) -> Any:
     return loss(y, e)
 
 
+# -- pytorch-metric-learning ----------------------------------------------------------------------------------------
+
+
+def _pml() -> ModuleType:
+    """pytorch_metric_learning with its ``losses``, ``reducers`` and ``distances`` subpackages, torch first."""
+    _torch()
+    for sub in ("losses", "reducers", "distances"):
+        importlib.import_module(f"pytorch_metric_learning.{sub}")
+    return importlib.import_module("pytorch_metric_learning")
+
+
+def _pml_call(loss_cls: str, case: Case, dtype: str, *args: np.ndarray, normalize: bool = True,
+              centres: np.ndarray | None = None, **knobs: Any) -> Any:
+    """``pml.losses.<loss_cls>(**knobs, distance=, reducer=)(embeddings, labels, None, ref_emb, ref_labels)``.
+
+    The arrays become torch tensors (floating ones are already of ``dtype``); ``centres`` replace the loss's ``W``.
+    Unreduced values come back one per sample (``"element"``) or one per positive pair (``"pos_pair"``), in the
+    anchors' order in the cases accepted.
+    """
+    pml, torch = _pml(), _torch()
+    reduction = _reduction(case)
+    reducer = {"none": pml.reducers.DoNothingReducer(), "sum": pml.reducers.SumReducer()}.get(reduction)
+    extra = {} if reducer is None else {"reducer": reducer}
+    if not normalize:
+        extra["distance"] = pml.distances.DotProductSimilarity()
+    loss = getattr(pml.losses, loss_cls)(**knobs, **extra)
+    if centres is not None:
+        loss.W.data = torch.from_numpy(centres)
+    tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in args]
+    out = loss(*tensors[:2], None, *tensors[2:])
+    return out["loss"]["losses"] if reduction == "none" else out
+
+
+def _pml_info_nce(case: Case, dtype: str) -> Any:
+    queries, keys, positives = _args(case, dtype)
+    plain = not _weighted(case) and queries.ndim == 2 and positives.dtype != bool
+    if not plain or len(set(positives.tolist())) < positives.size:
+        return None  # one (N, D) batch, one positive key per query, no key shared (NTXent's labels)
+    n, m = queries.shape[0], keys.shape[0]
+    key_labels = np.arange(n, n + m)
+    key_labels[positives] = np.arange(n)
+    return _pml_call("NTXentLoss", case, dtype, queries, np.arange(n), keys, key_labels,
+                     normalize=case.kwargs.get("normalize", True), temperature=case.kwargs.get("temperature", 0.07))
+
+
+def _pml_supervised_contrastive(case: Case, dtype: str) -> Any:
+    k = case.kwargs
+    e, y = _args(case, dtype)
+    if _weighted(case) or e.ndim != 2:
+        return None
+    ref: tuple[np.ndarray, ...] = ()
+    if k.get("keys") is not None:
+        if k.get("offset", 0) is not None:
+            return None  # pml excludes no self-pair from its reference embeddings
+        ref = (_kw(case, "keys", dtype), k["key_labels"])
+    temperature = k.get("temperature", 0.07)
+    out = _pml_call("SupConLoss", case, dtype, e, y, *ref, normalize=k.get("normalize", True),
+                    temperature=temperature)
+    return out * (temperature / k.get("base_temperature", 0.07))
+
+
+def _pml_head(loss_cls: str, case: Case, dtype: str, **knobs: Any) -> Any:
+    """``pml``'s ArcFace or CosFace on embeddings and centres rebuilt from the case's cosines (module docstring)."""
+    c, labels = case.args
+    norms = np.sum(c * c, axis=-1)
+    if _weighted(case) or c.ndim != 2 or np.any(norms > 1.0 + 1e-12):
+        return None
+    classes = c.shape[1]
+    embeddings = np.concatenate([c, np.sqrt(np.clip(1.0 - norms, 0.0, None))[:, None]], axis=1)
+    return _pml_call(loss_cls, case, dtype, embeddings.astype(dtype), labels, num_classes=classes,
+                     embedding_size=classes + 1, centres=np.eye(classes + 1, classes, dtype=dtype), **knobs)
+
+
+def _head_logits(case: Case, dtype: str) -> np.ndarray:
+    """Per sample, a bound on the logits ``|s·z|`` that torch's cross-entropy subtracts (``Anchor.cancels``)."""
+    k = case.kwargs
+    return k.get("scale", 64.0) * (np.max(np.abs(case.args[0]), axis=-1) + k.get("margin", 0.5))
+
+
+def _pml_arcface(case: Case, dtype: str) -> Any:
+    k = case.kwargs
+    if k.get("easy_margin", False):
+        return None
+    return _pml_head("ArcFaceLoss", case, dtype, scale=k.get("scale", 64.0),
+                     margin=float(np.degrees(k.get("margin", 0.5))))
+
+
+def _pml_cosface(case: Case, dtype: str) -> Any:
+    k = case.kwargs
+    return _pml_head("CosFaceLoss", case, dtype, scale=k.get("scale", 64.0), margin=k.get("margin", 0.35))
+
+
 TABLE: tuple[Anchor, ...] = (
     Anchor("torch.cosine_embedding_loss", "torch", "cosine_embedding", _torch_cosine_embedding),
     Anchor("torch.hinge_embedding_loss", "torch", "hinge_embedding", _torch_hinge_embedding),
@@ -141,4 +249,11 @@ TABLE: tuple[Anchor, ...] = (
     Anchor("optax.ntxent", "optax", "ntxent", _optax_ntxent),
     Anchor("keras.Circle", "keras", "circle", _keras_circle),
     Anchor("optax.ranking_softmax_loss", "optax", "ranking_softmax", _optax_ranking_softmax),
+    Anchor("pytorch_metric_learning.NTXentLoss", "pytorch_metric_learning", "info_nce", _pml_info_nce),
+    Anchor("pytorch_metric_learning.SupConLoss", "pytorch_metric_learning", "supervised_contrastive",
+           _pml_supervised_contrastive),
+    Anchor("pytorch_metric_learning.ArcFaceLoss", "pytorch_metric_learning", "arcface", _pml_arcface,
+           cancels=_head_logits),
+    Anchor("pytorch_metric_learning.CosFaceLoss", "pytorch_metric_learning", "cosface", _pml_cosface,
+           cancels=_head_logits),
 )

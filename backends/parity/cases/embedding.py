@@ -183,6 +183,117 @@ def _ranking_softmax(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+# -- contrastive losses (Catalog II) ------------------------------------------------------------------------------
+
+
+def _info_nce(rng: np.random.Generator) -> list[Case]:
+    loss = "info_nce"
+    # One distinct positive key per query (pytorch-metric-learning's NTXentLoss can express it).
+    positives = rng.permutation(8)[:6]
+    mask = rng.uniform(size=(5, 7)) < 0.35
+    mask[:, 0] = [True, False, True, False, False]
+    mask[1] = False  # a query without a positive: loss 0, left out of the mean
+    mask[3, 2] = True
+    return [
+        Case(loss, "mean", (rng.normal(size=(6, 4)), rng.normal(size=(8, 4)), positives)),
+        Case(loss, "mask-none", (rng.normal(size=(5, 4)), rng.normal(size=(7, 4)), mask),
+             {"temperature": 0.2, "reduction": "none"}),
+        # Dot products of N(0, 0.5²) vectors at τ = 1; the gradient is the keys'.
+        Case(loss, "batched-dot-weighted",
+             (rng.normal(scale=0.5, size=(2, 3, 4)), rng.normal(scale=0.5, size=(2, 5, 4)),
+              np.array([[4, 0, 2], [1, 1, 3]])),
+             {"temperature": 1.0, "normalize": False, "weights": rng.uniform(0.5, 2.0, size=(2, 3))}, grad=(1,)),
+    ]
+
+
+def _supervised_contrastive(rng: np.random.Generator) -> list[Case]:
+    loss = "supervised_contrastive"
+    labels = rng.permutation(np.array([0, 0, 0, 1, 1, 2, 2, 3]))  # label 3: an anchor without a positive
+    gathered = np.array([0, 1, 1, 2, 0, 2, 1, 3])
+    bank = np.array([0, 1, 2, 0, 1, 2])
+    return [
+        Case(loss, "mean", (rng.normal(size=(8, 4)), labels)),
+        # This device's 4 anchors are keys 4..7 of the 8 gathered ones.
+        Case(loss, "gathered-none", (rng.normal(size=(4, 4)), gathered[4:]),
+             {"keys": rng.normal(size=(8, 4)), "key_labels": gathered, "offset": 4, "temperature": 0.2,
+              "base_temperature": 0.1, "reduction": "none"}),
+        # A memory bank of other samples (offset=None): no key is an anchor.
+        Case(loss, "bank-sum", (rng.normal(size=(4, 4)), np.array([0, 1, 2, 3])),
+             {"keys": rng.normal(size=(6, 4)), "key_labels": bank, "offset": None, "temperature": 0.5,
+              "reduction": "sum"}),
+        Case(loss, "batched-dot-weighted", (rng.normal(scale=0.5, size=(2, 4, 3)), np.array([[0, 0, 1, 1],
+                                                                                             [0, 1, 0, 1]])),
+             {"temperature": 1.0, "normalize": False, "weights": rng.uniform(0.5, 2.0, size=(2, 4))}),
+    ]
+
+
+def _sigmoid_contrastive(rng: np.random.Generator) -> list[Case]:
+    loss = "sigmoid_contrastive"
+    return [
+        Case(loss, "mean", (rng.normal(size=(6, 4)), rng.normal(size=(6, 4)))),
+        # Learnable temperature and bias: 0-D arrays (traced under the compilers).
+        Case(loss, "array-knobs-none", (rng.normal(size=(5, 4)), rng.normal(size=(5, 4))),
+             {"temperature": np.array(3.0), "bias": np.array(-2.0), "reduction": "none"}),
+        # This device's 3 images against the 6 gathered texts; the gradient is the texts'.
+        Case(loss, "gathered-dot-weighted", (rng.normal(scale=0.5, size=(3, 4)), rng.normal(scale=0.5, size=(6, 4))),
+             {"offset": 3, "normalize": False, "temperature": 2.0, "bias": -1.0,
+              "weights": rng.uniform(0.5, 2.0, size=3)}, grad=(1,)),
+    ]
+
+
+# -- margin heads (Catalog II): cosine logits of unit embeddings against orthonormal class centres ----------------
+
+
+def _cosines(rng: np.random.Generator, labels: np.ndarray, classes: int, *, avoid: tuple[float, ...] = (),
+             targets: np.ndarray | None = None) -> np.ndarray:
+    """Cosines ``u · w_c`` of unit embeddings with orthonormal class centres: each row's norm is below 1 (so the
+    anchors can rebuild embeddings and centres from them); the label's cosine is ``targets`` or ``±(0.1, 0.9)``,
+    redrawn until it is 0.05 away from each point of ``avoid`` (the loss's kinks). The other cosines keep their magnitudes at least ``lo`` (0.1 where the row has room), so that the finite-difference
+    steps, relative to ``|c|``, are not so small that rounding swamps them at ``scale = 64``."""
+    c = np.empty((labels.size, classes))
+    for i, label in enumerate(labels):
+        t = targets[i] if targets is not None else np.nan
+        while np.isnan(t) or any(abs(t - a) <= 0.05 for a in avoid):
+            t = rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.9)
+        room = 0.98 - t * t
+        lo = min(0.1, 0.5 * np.sqrt(max(room, 0.0) / (classes - 1)))
+        while room > 0:
+            rest = rng.choice([-1.0, 1.0], size=classes) * rng.uniform(lo, 0.6, size=classes)
+            rest[label] = 0.0
+            if np.sum(rest * rest) <= room:
+                break
+        c[i] = rest if room > 0 else 0.0  # |cos θ| = 1: the other cosines are 0
+        c[i, label] = t
+    return c
+
+
+def _arcface(rng: np.random.Generator) -> list[Case]:
+    loss = "arcface"
+    y6, y5, y4 = rng.integers(0, 4, size=6), rng.integers(0, 5, size=5), np.array([0, 1, 2, 0])
+    kink = (-np.cos(0.5),)  # θ = π − m: the fallback's jump
+    # Rows 0 and 3 past θ + m = π: insightface's cos θ − m·sin m.
+    fallback = _cosines(rng, y5, 5, avoid=kink, targets=np.array([-0.95, 0.3, -0.5, -0.94, 0.7]))
+    saturated = _cosines(rng, y4, 3, targets=np.array([1.0, 0.2, -0.6, -1.0]))  # |cos θ| = 1: sin θ = 0
+    return [
+        Case(loss, "mean", (_cosines(rng, y6, 4, avoid=kink), y6)),
+        Case(loss, "fallback-none", (fallback, y5), {"scale": 16.0, "reduction": "none"}),
+        Case(loss, "easy-margin-weighted", (_cosines(rng, y6, 4, avoid=(0.0,)), y6),
+             {"scale": 30.0, "margin": 0.3, "easy_margin": True, "weights": rng.uniform(0.5, 2.0, size=6)}),
+        Case(loss, "saturated-none", (saturated, y4), {"reduction": "none"}, grad=None, extreme=True),
+    ]
+
+
+def _cosface(rng: np.random.Generator) -> list[Case]:
+    loss = "cosface"
+    y6, y5 = rng.integers(0, 4, size=6), rng.integers(0, 5, size=5)
+    return [
+        Case(loss, "mean", (_cosines(rng, y6, 4), y6)),
+        Case(loss, "none", (_cosines(rng, y5, 5), y5), {"scale": 30.0, "margin": 0.2, "reduction": "none"}),
+        Case(loss, "weighted-sum", (_cosines(rng, y6, 4), y6),
+             {"scale": 16.0, "weights": rng.uniform(0.5, 2.0, size=6), "reduction": "sum"}),
+    ]
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "cosine_embedding": _cosine_embedding,
     "hinge_embedding": _hinge_embedding,
@@ -191,4 +302,9 @@ FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "ntxent": _ntxent,
     "circle": _circle,
     "ranking_softmax": _ranking_softmax,
+    "info_nce": _info_nce,
+    "supervised_contrastive": _supervised_contrastive,
+    "sigmoid_contrastive": _sigmoid_contrastive,
+    "arcface": _arcface,
+    "cosface": _cosface,
 }
