@@ -80,8 +80,8 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
         coef = c * (label_weight + (smoothing / num_classes) * total_weight)
         # p = e^{z − m} / Σ e^{z − m}: not exp(z − lse) with lse = z_y + nll, whose rounding (an ulp of |lse|) exp
         # would make relative (350 ulps for logits near −1000; tests/test_gradient_accuracy.py).
-        m = xp.max(z, axis=-1, keepdims=True)
-        e = xp.exp(z - xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
+        top = xp.max(z, axis=-1, keepdims=True)
+        e = xp.exp(z - xp.where(xp.isfinite(top), top, xp.zeros_like(top)))
         grad_z = e * (_rows(coef, nll, xp=xp) / xp.sum(e, axis=-1, keepdims=True))
         # The label's entry: coef·p_y − c·(1 − s)·w_y, with p_y − 1 = expm1(−nll) when s = 0 (and without W).
         at_label = coef * xp.expm1(-nll) if not smoothing else coef * xp.exp(-nll) - c * label_weight

@@ -227,6 +227,9 @@ def _sparse_ce(rng: np.random.Generator) -> list[Case]:
         Case(loss, "weights+smoothing+ignore", (z, y_ign),
              {"class_weights": cw, "label_smoothing": 0.2, "ignore_index": -100}),
         Case(loss, "axis1", (z3, y3), {"axis": 1}),
+        Case(loss, "weights+where+class_weights", (z, y),
+             {"weights": rng.uniform(0.5, 2.0, size=y.shape), "where": rng.uniform(size=y.shape) < 0.7,
+              "class_weights": cw}),
         Case(loss, "extreme", (z_ext, np.array([1, 0, 0])), {"reduction": "none"},
              grad=None, extreme=True),
     ]
