@@ -69,20 +69,37 @@ def _native(name: str, xp: Any) -> Callable[..., Any] | None:
 
 
 def _max_and_excess(x: Array, axis: int, *, xp: Any) -> tuple[Array, Array]:
-    """``m = max x`` and ``log1p(s)``, ``s = Σ_{j≠argmax} e^(x_j − m)``, along ``axis`` (kept, of size 1).
+    """``m = max x`` and ``log1p(s)``, ``s = Σ_{j≠k} e^(x_j − m)`` with ``k = argmax x``, along ``axis`` (kept).
 
     ``log Σ_j e^(x_j) = m + log1p(s)``. Summing the terms other than the maximal one (which is exactly 1) apart
-    from it keeps ``s`` accurate when it is tiny. The maximal entries are found by ``x == m``: ties beyond the
-    first add exactly 1 each, counted apart. The shift is ``m`` itself, or 0 where ``m`` is ``-inf`` (a row of
-    ``-inf``), so that a ``+inf`` entry gives ``inf − inf = NaN`` where it enters ``x − m``.
+    from it keeps ``s`` accurate when it is tiny; ties with the maximum add their 1 each. The maximal entry is left
+    out by its index, not by ``x == max(x)``: under XLA (``jax.jit``, ``tf.function(jit_compile=True)``) a fused
+    recomputation of an input expression can round differently from the one the maximum saw, and the equality
+    then misses, off by log 2 (it did for supervised_contrastive's positives). ``m`` is gathered at ``k``, so the
+    expression is ``log Σ e^x`` for whatever value the gather reads, with the softmax as its gradient. The shift
+    is 0 where ``m`` is ``-inf`` (a row of ``-inf``), so that a ``+inf`` entry gives ``inf − inf = NaN``.
     """
-    m = xp.max(x, axis=axis, keepdims=True)
+    shape = tuple(x.shape)
+    if shape[axis] is None:  # a class axis unknown until run time (symbolic TensorFlow): no arange, so by value
+        m = xp.max(x, axis=axis, keepdims=True)
+        m_safe = xp.where(m == -float("inf"), xp.zeros_like(m), m)
+        is_max = x == m
+        rest = xp.sum(xp.where(is_max, xp.zeros_like(x), xp.exp(x - m_safe)), axis=axis, keepdims=True)
+        ties = xp.sum(xp.astype(is_max, x.dtype), axis=axis, keepdims=True)
+        return m, xp.log1p(rest + xp.clip(ties - 1.0, min=0.0))
+    k = xp.argmax(x, axis=axis, keepdims=True)
+    m = xp.take_along_axis(x, k, axis=axis)
     m_safe = xp.where(m == -float("inf"), xp.zeros_like(m), m)
-    is_max = x == m
-    rest = xp.sum(xp.where(is_max, xp.zeros_like(x), xp.exp(x - m_safe)), axis=axis, keepdims=True)
-    ties = xp.sum(xp.astype(is_max, x.dtype), axis=axis, keepdims=True)
-    # A row of -inf has every entry tied (and a row with NaN none): clip so that log1p stays finite there.
-    return m, xp.log1p(rest + xp.clip(ties - 1.0, min=0.0))
+    positions = xp.reshape(xp.arange(shape[axis], dtype=k.dtype, device=_device(x)),
+                           tuple(-1 if d == axis % len(shape) else 1 for d in range(len(shape))))
+    rest = xp.sum(xp.where(positions == k, xp.zeros_like(x), xp.exp(x - m_safe)), axis=axis, keepdims=True)
+    return m, xp.log1p(rest)
+
+
+def _device(x: Array) -> Any:
+    from lossport._namespace import device
+
+    return device(x)
 
 
 def _logsumexp_generic(x: Array, axis: int, keepdims: bool, *, xp: Any) -> Array:
