@@ -234,7 +234,7 @@ def gradient(backend: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs
             args[index] = x
             return _sum(backend, fn(*args, **kwargs))
 
-        return _value(jax.grad(f)(args[index]))
+        return _value(jax.jit(jax.grad(f))(args[index]))  # compiled whole: eager JAX compiles op by op
     import tensorflow as tf
 
     x = args[index]
@@ -251,6 +251,25 @@ def _close(actual: np.ndarray, expected: np.ndarray, twin: Twin, what: str) -> N
     np.testing.assert_allclose(actual, expected, rtol=twin.rtol, atol=twin.atol, err_msg=f"{twin.name} {what}")
 
 
+def _call(backend: str, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``fn(*args, **kwargs)``; on JAX under ``jax.jit`` (the array arguments traced, the rest closed over): eager
+    JAX compiles each operation for each new shape, a minute for a CTC (lossport's eager JAX path is the
+    matrix's, tests/test_matrix.py)."""
+    if backend != "jax":
+        return fn(*args, **kwargs)
+    import jax
+
+    where = [i for i, a in enumerate(args) if hasattr(a, "shape")]
+
+    def traced(*arrays: Any) -> Any:
+        full = list(args)
+        for i, a in zip(where, arrays):
+            full[i] = a
+        return fn(*full, **kwargs)
+
+    return jax.jit(traced)(*(args[i] for i in where))
+
+
 def check_twin(twin: Twin, backend: str, data: Any) -> None:
     """One drawn example of ``twin`` on ``backend``: values (and, on the twin's own framework, gradients)."""
     framework(twin.framework)
@@ -261,12 +280,12 @@ def check_twin(twin: Twin, backend: str, data: Any) -> None:
     n_kwargs = _convert(native_backend, kwargs, twin.native_dtype)
     if twin.native_kwargs is not None:
         n_kwargs = {**n_kwargs, **twin.native_kwargs(n_kwargs)}
-    expected = _value(native(*n_args, **n_kwargs))
+    expected = _value(_call(native_backend, native, list(n_args), n_kwargs))
     if backend == "numpy":
         _close(_value(twin.compat(*args, **kwargs)), expected, twin, "on NumPy inputs")
         return
     c_args, c_kwargs = _convert(backend, args), _convert(backend, kwargs)
-    _close(_value(twin.compat(*c_args, **c_kwargs)), expected, twin, f"on {backend} arrays")
+    _close(_value(_call(backend, twin.compat, list(c_args), c_kwargs)), expected, twin, f"on {backend} arrays")
     if backend == native_backend and twin.grad is not None:
         want = gradient(backend, native, n_args, n_kwargs, twin.grad)
         got = gradient(backend, twin.compat, c_args, c_kwargs, twin.grad)
