@@ -10,6 +10,7 @@ from lossport._namespace import array_namespace
 from lossport._numerics import (
     huber_error,
     huber_error_vjp,
+    log1p_difference,
     mul0,
     squared_error,
     squared_error_vjp,
@@ -236,7 +237,7 @@ def _squared_log_error(knobs: tuple[float | None], p: Array, t: Array, /, *, xp:
     (clip_min,) = knobs
     if clip_min is not None:
         p, t = xp.clip(p, min=clip_min), xp.clip(t, min=clip_min)
-    error = xp.log1p(p) - xp.log1p(t)
+    error = log1p_difference(p, t, xp=xp)
     return error * error
 
 
@@ -246,7 +247,7 @@ def _squared_log_error_vjp(knobs: tuple[float | None], p: Array, t: Array, /, *,
     ``clip_min``, for the clipped argument), times the reduction's cotangent."""
     (clip_min,) = knobs
     p_c, t_c = (p, t) if clip_min is None else (xp.clip(p, min=clip_min), xp.clip(t, min=clip_min))
-    twice = (xp.log1p(p_c) - xp.log1p(t_c)) * (2.0 * scale)
+    twice = log1p_difference(p_c, t_c, xp=xp) * (2.0 * scale)
     grad_p = grad_t = None
     if needs[0]:
         grad_p = twice / (1.0 + p_c)
@@ -422,10 +423,9 @@ def wing(
     .. math:: \ell_i = w \ln(1 + |e_i|/\varepsilon) \text{ if } |e_i| < w, \text{ else } |e_i| - C,
               \quad C = w - w \ln(1 + w/\varepsilon), \quad e_i = p_i - t_i
 
-    ``C`` makes the pieces meet at ``|e| = w`` (continuous; the slope jumps from ``w/(w + ε)`` to 1). Near 0 the
-    slope is ``±w/ε``, steeper than L1's; at ``e = 0`` the gradient is 0 (``sign(0)``) on every framework. The
-    linear piece is computed as ``(|e| − w) + w·log1p(w/ε)``, two non-negative terms, where ``|e| − C`` would
-    cancel for small ``w/ε``. No framework has this loss; tests check hand-computed values and a float64 oracle.
+    ``C`` makes the pieces meet at ``|e| = w`` (the slope jumps from ``w/(w + ε)`` to 1); near 0 the slope is ``±w/ε``;
+    at ``e = 0`` the gradient is 0 on every framework. The linear piece is ``(|e| − w) + w·log1p(w/ε)``: ``|e| − C``
+    would cancel for small ``w/ε``. No framework has this loss.
 
     Parameters
     ----------
@@ -953,10 +953,8 @@ def _poisson_nll_vjp(knobs: tuple[bool, bool, float], x: Array, t: Array, /, *, 
                      needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
     """``∂ℓ/∂x = eˣ − t``, ``∂ℓ/∂t = −x`` (log-rates); ``∂ℓ/∂λ = ((λ − t) + ε) / (λ + ε)``, ``∂ℓ/∂t = −log(λ + ε)``
     (rates); ``full`` adds ``log t + 1/(2t)`` to ``∂ℓ/∂t`` where ``t > 1``; each times the reduction's cotangent.
-
     ``∂ℓ/∂t`` is the true derivative at ``t = 0`` too (the composition's ``mul0``/``xlogy`` give 0 there). With
-    ``ε = 0``, ``∂ℓ/∂λ`` is 1 at ``λ = t = 0`` (the loss is 0 there); at ``λ = ∞`` it is NaN for ``ε > 0``.
-    """
+    ``ε = 0``, ``∂ℓ/∂λ`` is 1 at ``λ = t = 0`` (the loss is 0 there); at ``λ = ∞`` it is NaN for ``ε > 0``."""
     log_input, full, eps = knobs
     grad_x = grad_t = None
     if needs[0]:
@@ -972,7 +970,9 @@ def _poisson_nll_vjp(knobs: tuple[bool, bool, float], x: Array, t: Array, /, *, 
             at_zero = 1.0 - t / xp.where(x == 0, xp.ones_like(x), x)
             grad_x = xp.where(zero, at_zero, (x - t) / xp.where(zero, xp.ones_like(x), x)) * scale
     if needs[1]:
-        grad_t = -x if log_input else -xp.log(x + eps if eps else x)
+        near = xp.abs(x - 1.0) < 0.5  # log(λ + ε) = log1p(λ − 1) + log1p(ε/λ): λ + ε rounds, λ − 1 does not
+        safe = xp.where(near, x, xp.ones_like(x))
+        grad_t = -x if log_input else -xp.where(near, xp.log1p(safe - 1.0) + xp.log1p(eps / safe), xp.log(x + eps))
         if full:
             above = t > 1
             safe_t = xp.where(above, t, xp.ones_like(t))

@@ -537,14 +537,6 @@ case("_numerics.log_softmax_at", _primitive("log_softmax_at"), (_Z, _LABELS), (0
 
 _ALL = [(b, d) for b in ("jax", "torch", "tensorflow") for d in DTYPES]
 KNOWN: dict[str, tuple[str, dict[tuple[str, str], float]]] = {
-    "mean_squared_logarithmic_error-near": (
-        "log1p(p) − log1p(t) cancels where p ≈ t (_squared_log_error_vjp); fix: ±log1p(|p − t| / (1 + min(p, t))), "
-        "the sign of p − t (log1p of a non-negative argument)",
-        dict(zip(_ALL, [4.27e5, 6.2e5, 4.27e5, 6.2e5, 4.27e5, 7.96e5]))),
-    "poisson_nll-rates": (
-        "∂t = −log(λ + ε) at λ = 1: λ + ε rounds (in float32 to 1: ε = 1e-8 is below half an ulp) and log returns "
-        "the rounding; fix: −log1p((λ − 1) + ε) for |λ − 1| < 1/2 (_poisson_nll_vjp)",
-        dict(zip(_ALL, [1.13e7, 3.67e7, 1.13e7, 3.67e7, 1.13e7, 3.67e7]))),
     "_numerics.log_softmax_at": (
         "label not the max: others + expm1(x_i − m) is 1 + tiny − 1, rounded to 0, and the clip at 0 passes no "
         "(torch) or half (JAX) of the tiny terms' gradient; TF's generic path, label the max: the cotangent via the "
