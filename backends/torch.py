@@ -223,6 +223,12 @@ def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) ->
     return LossportRule.apply(rule, params, xp, where, *(arrays[i] for i in where[1:]))[0]
 
 
+def returns_float32(x: Any) -> bool:
+    """Whether a loss of 16-bit ``x`` returns float32: under ``torch.autocast`` for its device, as torch's losses
+    do there (autocast's float32 op list; lossport computes in float32 anyway)."""
+    return sys.modules["torch"].is_autocast_enabled(x.device.type)
+
+
 def is_concrete(x: Any) -> bool:
     torch = sys.modules.get("torch")
     if torch is None:

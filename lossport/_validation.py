@@ -166,11 +166,14 @@ def compute_dtype(*arrays: Array, xp: Any) -> tuple[Any, Any]:
     """The dtype to compute in and the dtype to return, for the floating ``arrays`` (others ignored).
 
     The floating inputs promote to one dtype (the standard's table, so float32 is never silently upcast).
-    float16 and bfloat16 are computed in float32 and returned in their own dtype.
+    float16 and bfloat16 are computed in float32 and returned in their own dtype, or in float32 where the adapter
+    says a mixed-precision region wants it (under ``torch.autocast`` torch's own losses return float32).
     """
-    dtype = xp.result_type(*(a for a in arrays if xp.isdtype(a.dtype, "real floating")))
+    floating = [a for a in arrays if xp.isdtype(a.dtype, "real floating")]
+    dtype = xp.result_type(*floating)
     if xp.finfo(dtype).bits < 32:
-        return xp.float32, dtype
+        autocast = getattr(backends.adapter_for_namespace(xp), "returns_float32", None)
+        return xp.float32, (xp.float32 if autocast is not None and autocast(floating[0]) else dtype)
     return dtype, dtype
 
 

@@ -226,9 +226,15 @@ def test_autocast_returns_what_torch_returns(loss: str, dtype: str) -> None:
     assert theirs.dtype == torch.float32
     assert ours.dtype == theirs.dtype
     np.testing.assert_allclose(ours.double().numpy(), theirs.double().numpy(), rtol=2e-5, atol=1e-6)
+    # The function itself too (its dtype only: autocast still reaches its inner matmuls, which the module turns off).
+    with torch.autocast("cpu", dtype=low):
+        function = getattr(lossport, loss)(x_low, other, **knobs)
+    assert function.dtype == torch.float32
+    np.testing.assert_allclose(function.double().numpy(), theirs.double().numpy(), rtol=2e-5, atol=1e-6)
     # Outside autocast the contract holds: computed in float32, returned in the input's dtype.
     other_low = other.to(low) if other.is_floating_point() else other
     assert module(x_low, other_low).dtype == low
+    assert getattr(lossport, loss)(x_low, other_low, **knobs).dtype == low
 
 
 def test_autocast_applies_to_every_loss_and_keeps_float64() -> None:
