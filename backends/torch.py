@@ -235,8 +235,16 @@ def is_concrete(x: Any) -> bool:
         return True
     if torch.compiler.is_compiling():
         return False
-    # FakeTensors (export, meta tracing) carry no values either.
-    return not (x.is_meta or type(x).__name__ == "FakeTensor")
+    # FakeTensors (export, meta tracing) carry no values either, nor do torch.func.vmap's batched tensors (one
+    # value per batch entry: reading one raises), however deep under other functorch wrappers (vmap of grad).
+    if x.is_meta or type(x).__name__ == "FakeTensor":
+        return False
+    functorch = torch._C._functorch
+    while functorch.is_functorch_wrapped_tensor(x):
+        if functorch.is_batchedtensor(x):
+            return False
+        x = functorch.get_unwrapped(x)
+    return True
 
 
 def is_cpu(x: Any) -> bool:

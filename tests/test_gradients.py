@@ -224,6 +224,36 @@ def test_torch_func_grad(case: Case) -> None:
     np.testing.assert_allclose(functional.numpy(), expected, rtol=1e-12)
 
 
+# The losses issue 10 found failing under torch.func.vmap (value checks read batched tensors), with checks on.
+VMAP_LOSSES = ["sparse_softmax_cross_entropy", "binary_cross_entropy", "kl_divergence", "dice", "sparsemax", "hinge",
+               "nll", "multiclass_hinge"]
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("loss", VMAP_LOSSES)
+def test_torch_func_vmap_and_per_sample_gradients(loss: str) -> None:
+    """``torch.func.vmap`` over two copies of a case (the second's floats scaled) gives each copy's own value, and
+    ``vmap(grad(...))`` each copy's gradient (per-sample gradients, as DP-SGD takes them)."""
+    import torch
+    import torch.func
+
+    case = next(c for c in cases_for(loss) if c.grad is not None and not c.extreme)
+    leaves, rebuild = parity.bind(case, "torch", "float64")
+    i = _floating(leaves)[0]
+    copies = [list(leaves), [leaf * 0.5 if j == i else leaf for j, leaf in enumerate(leaves)]]
+    batched = [torch.stack([c[j] for c in copies]) for j in range(len(leaves))]
+
+    def value(*full: Any) -> Any:
+        args, kwargs = rebuild(list(full))
+        return getattr(lossport, case.loss)(*args, **kwargs).sum()
+
+    got = torch.func.vmap(value)(*batched)
+    grads = torch.func.vmap(torch.func.grad(value, argnums=i))(*batched)
+    for k, c in enumerate(copies):
+        np.testing.assert_allclose(got[k].item(), value(*c).item(), rtol=1e-12)
+        np.testing.assert_allclose(grads[k].numpy(), torch.func.grad(value, argnums=i)(*c).numpy(), rtol=1e-12)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
 def test_torch_compile_first_call_in_a_fresh_process() -> None:
