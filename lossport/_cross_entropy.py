@@ -32,36 +32,46 @@ def picked_weights(class_weights: Array, labels: Array, dtype: Any, /, *, xp: An
     return xp.take(xp.astype(class_weights, dtype, copy=False), labels, axis=0)
 
 
-def _sparse_ce_rows(smoothing: float, z: Array, y: Array, cw: Array | None, nll: Array, /, *,
+def _lse(z: Array, y: Array, nll: Array, /, *, xp: Any) -> Array:
+    """Each row's log-sum-exp, ``z_y + nll``."""
+    return xp.squeeze(xp.take_along_axis(z, xp.expand_dims(y, axis=-1), axis=-1), axis=-1) + nll
+
+
+def _sparse_ce_rows(smoothing: float, z_loss: float, z: Array, y: Array, cw: Array | None, nll: Array, /, *,
                     xp: Any) -> tuple[Array, Array | None]:
-    """Each row's loss ``(1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c``, and ``w_y`` (None without class weights)."""
+    """Each row's loss ``(1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c + w_y·z_loss·lse²``, and ``w_y`` (None without
+    class weights)."""
     picked = None if cw is None else picked_weights(cw, y, z.dtype, xp=xp)
     loss = nll if picked is None else picked * nll
     if smoothing:
         logp = log_softmax(z, xp=xp)
         uniform = xp.sum(logp if cw is None else logp * cw, axis=-1)
         loss = (1.0 - smoothing) * loss - (smoothing / tuple(z.shape)[-1]) * uniform
+    if z_loss:
+        lse = _lse(z, y, nll, xp=xp)
+        loss = loss + z_loss * lse * lse * (1.0 if picked is None else picked)
     return loss, picked
 
 
-def _sparse_ce_forward(params: tuple[float, str], z: Array, y: Array, w: Array | None, m: Array | None,
+def _sparse_ce_forward(params: tuple[float, float, str], z: Array, y: Array, w: Array | None, m: Array | None,
                        cw: Array | None, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
-    smoothing, reduction = params
+    smoothing, z_loss, reduction = params
     nll = -log_softmax_at(z, y, xp=xp)  # accurate however confident the prediction (_numerics.py)
-    loss, picked = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+    loss, picked = _sparse_ce_rows(smoothing, z_loss, z, y, cw, nll, xp=xp)
     out = reduce_loss(loss, reduction, weights=w, where=m, scale=picked, out_dtype=z.dtype, xp=xp)
     return out, (nll,)
 
 
-def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], residuals: tuple[Array, ...],
+def _sparse_ce_backward(params: tuple[float, float, str], arrays: tuple[Array, ...], residuals: tuple[Array, ...],
                         g: Array, needs: tuple[bool, ...], *, xp: Any) -> tuple[Array | None, ...]:
     r"""``∂ℓ/∂z = c·((1 − s)·w_y·(p − e_y) + (s/C)·(W·p − w))``, ``c`` the row's cotangent, ``W = Σ_c w_c``.
 
     ``p = e^{z − m} / Σ e^{z − m}``, and at the label ``p_y − 1`` is ``expm1(−nll)`` (``nll`` the saved per-row
-    loss), exact however confident the prediction. The weights' and class weights' cotangents follow
-    ``_gradients.elementwise_rule``'s (the class weights' through a one-hot, only when asked).
+    loss), exact however confident the prediction. ``z_loss`` adds ``2·z_loss·w_y·lse·p``. The weights' and class
+    weights' cotangents follow ``_gradients.elementwise_rule``'s (the class weights' through a one-hot, only when
+    asked).
     """
-    smoothing, reduction = params
+    smoothing, z_loss, reduction = params
     z, y, w, m, cw = arrays
     (nll,) = residuals
     num_classes = tuple(z.shape)[-1]
@@ -82,9 +92,16 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
         # would make relative (350 ulps for logits near −1000; tests/test_gradient_accuracy.py).
         top = xp.max(z, axis=-1, keepdims=True)
         e = xp.exp(z - xp.where(xp.isfinite(top), top, xp.zeros_like(top)))
-        grad_z = e * (_rows(coef, nll, xp=xp) / xp.sum(e, axis=-1, keepdims=True))
+        extra = 0.0
+        if z_loss:  # ∂(w_y·z_loss·lse²)/∂z = 2·z_loss·w_y·lse·p (a non-finite lse of an ignored row counts 0)
+            lse = _lse(z, y, nll, xp=xp)
+            extra = (2.0 * z_loss) * c * xp.where(xp.isfinite(lse), lse, xp.zeros_like(lse))
+            extra = extra if picked is None else extra * picked
+        grad_z = e * (_rows(coef + extra, nll, xp=xp) / xp.sum(e, axis=-1, keepdims=True))
         # The label's entry: coef·p_y − c·(1 − s)·w_y, with p_y − 1 = expm1(−nll) when s = 0 (and without W).
         at_label = coef * xp.expm1(-nll) if not smoothing else coef * xp.exp(-nll) - c * label_weight
+        if z_loss:
+            at_label = at_label + extra * xp.exp(-nll)
         if smoothing:
             uniform = (smoothing / num_classes) * (xp.ones_like(z) if cw is None else cw)
             grad_z = grad_z - _rows(c, nll, xp=xp) * uniform
@@ -93,7 +110,7 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
         grad_z = xp.where(classes == index, _rows(at_label, nll, xp=xp), grad_z)
     grad_w = grad_cw = None
     if (w is not None and needs[2]) or (cw is not None and needs[4]):
-        loss, _ = _sparse_ce_rows(smoothing, z, y, cw, nll, xp=xp)
+        loss, _ = _sparse_ce_rows(smoothing, z_loss, z, y, cw, nll, xp=xp)
         mean = 0.0
         if reduction == "mean":  # the value: Σ a_i·ℓ_i / Σ a_i·w_{y_i}, a = weights·mask
             mean = xp.sum(loss if rows is None else loss * rows) / total
@@ -107,6 +124,9 @@ def _sparse_ce_backward(params: tuple[float, str], arrays: tuple[Array, ...], re
             # ∂ℓ_i/∂w_k = (1 − s)·[y_i = k]·nll_i − (s/C)·log p_ik; "mean" also divides by Σ a_i·w_{y_i}.
             hot = one_hot(y, num_classes, dtype=z.dtype, xp=xp)
             per_class = (1.0 - smoothing) * hot * xp.expand_dims(nll, axis=-1)
+            if z_loss:
+                lse = _lse(z, y, nll, xp=xp)
+                per_class = per_class + z_loss * hot * xp.expand_dims(lse * lse, axis=-1)
             if smoothing:
                 per_class = per_class - (smoothing / num_classes) * log_softmax(z, xp=xp)
             if reduction == "mean":
@@ -129,26 +149,32 @@ def _smoothed(smoothing: float, y: Array) -> Array:
     return (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1] if smoothing else y
 
 
-def _soft_ce(knobs: tuple[float], z: Array, y: Array, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
-    """``−Σ_c y_c·log p_c`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs nothing), and the
-    residuals ``(m, s, k)``: each row's largest logit, ``s = Σ_{j≠k} e^{z_j − m}`` and the largest logit's index."""
+def _soft_ce(knobs: tuple[float, float], z: Array, y: Array, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    """``−Σ_c y_c·log p_c + z_loss·lse²`` per row (``0·log 0 = 0``: a masked ``−inf`` logit with label 0 costs
+    nothing), and the residuals ``(m, s, k)``: each row's largest logit, ``s = Σ_{j≠k} e^{z_j − m}`` and the
+    largest logit's index."""
+    smoothing, z_loss = knobs
     log_p = log_softmax(z, xp=xp)
-    loss = -xp.sum(mul0(_smoothed(knobs[0], y), log_p, xp=xp), axis=-1)
+    loss = -xp.sum(mul0(_smoothed(smoothing, y), log_p, xp=xp), axis=-1)
     k = xp.argmax(z, axis=-1, keepdims=True)
+    m, top = xp.take_along_axis(z, k, axis=-1), xp.take_along_axis(log_p, k, axis=-1)
+    if z_loss:
+        lse = xp.squeeze(m - top, axis=-1)
+        loss = loss + z_loss * lse * lse
     # log p_k = −log1p(s) at the argmax, so s is recovered to an ulp however small it is
-    return loss, (xp.take_along_axis(z, k, axis=-1), xp.expm1(-xp.take_along_axis(log_p, k, axis=-1)), k)
+    return loss, (m, xp.expm1(-top), k)
 
 
-def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
+def _soft_ce_vjp(knobs: tuple[float, float], z: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
                  residuals: tuple[Array, ...], xp: Any) -> tuple[Array | None, Array | None]:
     r"""``∂ℓ/∂z = S·p − y`` (``S = Σ_c y_c``, smoothed labels), ``∂ℓ/∂y = −(1 − s)·log p``, times the row's scale.
 
     ``p = e^{z − m} / (1 + s)`` from the saved residuals: no second softmax, and no ``exp(z − lse)``, whose
     rounded ``lse`` would make ``p`` ten ulps off for ``|lse| ≈ 30``. Only the largest logit's probability can
     pass ½, so the cancellation of ``S·p − y`` there (a confident prediction of a one-hot row) is mended at that
-    one entry per row: ``(S − y_k) − S·s / (1 + s)``, exact to an ulp.
+    one entry per row: ``(S − y_k) − S·s / (1 + s)``, exact to an ulp. ``z_loss`` adds ``2·z_loss·lse·p``.
     """
-    smoothing = knobs[0]
+    smoothing, z_loss = knobs
     m, rest, k = residuals
     y_s = _smoothed(smoothing, y)
     scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
@@ -157,9 +183,15 @@ def _soft_ce_vjp(knobs: tuple[float], z: Array, y: Array, *, scale: Array, needs
         total = xp.sum(y_s, axis=-1, keepdims=True)
         # A row of −inf (m = −inf, s = inf) has p = 0 and gradient −y: 0 for a padding row of zero labels.
         finite = xp.isfinite(m)
-        grad_z = xp.exp(z - xp.where(finite, m, xp.zeros_like(m))) * (total / (1.0 + rest)) - y_s
+        shift = xp.where(finite, m, xp.zeros_like(m))
+        extra = 0.0
+        if z_loss:  # ∂(z_loss·lse²)/∂z = 2·z_loss·lse·p, lse = m + log1p(s) (0 for a row of −inf)
+            extra = (2.0 * z_loss) * (shift + xp.where(finite, xp.log1p(rest), xp.zeros_like(rest)))
+        grad_z = xp.exp(z - shift) * ((total + extra) / (1.0 + rest)) - y_s
         others = xp.where(finite, rest / (1.0 + rest), xp.ones_like(rest))  # 1 − p_k
         at_top = (total - xp.take_along_axis(y_s, k, axis=-1)) - total * others
+        if z_loss:
+            at_top = at_top + extra * (1.0 - others)
         classes = xp.arange(tuple(z.shape)[-1], dtype=k.dtype, device=device(z))
         grad_z = xp.where(classes == k, at_top, grad_z) * scale
     if needs[1]:

@@ -79,6 +79,7 @@ def sparse_softmax_cross_entropy(
     ignore_index: int | None = None,
     class_weights: Array | None = None,
     label_smoothing: float = 0.0,
+    z_loss: float = 0.0,
     weights: Array | None = None,
     where: Array | None = None,
     reduction: Reduction = "mean",
@@ -110,6 +111,9 @@ def sparse_softmax_cross_entropy(
     class_weights : array, shape ``(C,)``, optional
     label_smoothing : float, default 0.0
         Mixes the one-hot target with the uniform distribution: ``(1 − ε)·onehot + ε/C``.
+    z_loss : float, default 0.0
+        Adds ``z_loss·(log Σ_c e^{z_c})²`` to each row (PaLM's auxiliary loss; Liger Kernel's and OLMo's
+        ``z_loss``), scaled by the row's class weight; ignored rows add nothing.
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
     reduction : {"mean", "sum", "none"}
@@ -141,13 +145,14 @@ def sparse_softmax_cross_entropy(
     """
     check_reduction(reduction)
     _check_smoothing(label_smoothing)
+    check_positive("z_loss", z_loss, allow_zero=True)
     xp, logits, labels, out_dtype, keep = class_index_inputs(
         "logits", logits, labels, axis, ignore_index, class_weights, weights, where, xp
     )
     mask = _and(keep, where, xp=xp)
     if class_weights is not None:
         class_weights = xp.astype(class_weights, logits.dtype, copy=False)
-    params = (float(label_smoothing), reduction)
+    params = (float(label_smoothing), float(z_loss), reduction)
     loss = apply(SPARSE_CE, params, logits, labels, weights, mask, class_weights, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -229,6 +234,7 @@ def softmax_cross_entropy(
     *,
     axis: int = -1,
     label_smoothing: float = 0.0,
+    z_loss: float = 0.0,
     weights: Array | None = None,
     where: Array | None = None,
     reduction: Reduction = "mean",
@@ -251,6 +257,8 @@ def softmax_cross_entropy(
         Distributions over the class axis (one-hot or soft); not checked to sum to 1.
     axis : int, default -1
     label_smoothing : float, default 0.0
+    z_loss : float, default 0.0
+        Adds ``z_loss·(log Σ_c e^{z_c})²`` to each row (PaLM's auxiliary loss; Liger Kernel's and OLMo's).
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
     reduction : {"mean", "sum", "none"}
@@ -275,8 +283,10 @@ def softmax_cross_entropy(
     """
     check_reduction(reduction)
     _check_smoothing(label_smoothing)
+    check_positive("z_loss", z_loss, allow_zero=True)
     xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
-    loss = apply(SOFT_CE, ((float(label_smoothing),), reduction), logits, labels, weights, where, xp=xp)
+    knobs = (float(label_smoothing), float(z_loss))
+    loss = apply(SOFT_CE, (knobs, reduction), logits, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 

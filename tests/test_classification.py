@@ -685,3 +685,53 @@ def test_bad_sparsemax_and_ordinal(backend: str) -> None:
         lossport.ordinal(x, arr(backend, [0, 3], "int64"), threshold_weights=arr(backend, [1.0, 2.0]))
     with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\)"):
         lossport.ordinal(x, arr(backend, [0, 3], "int64"), axis=2)
+
+
+# -- z-loss (CATALOG.md, Catalog II) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sparse_z_loss_adds_the_squared_log_partition(backend: str) -> None:
+    """``z_loss·lse²`` per row (PaLM; Liger Kernel's and OLMo's definition), scaled by the row's class weight,
+    nothing for an ignored row: against a float64 reference computed here with scipy's logsumexp."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(scale=3.0, size=(6, 5))
+    y = np.array([0, 4, -100, 2, 1, 3])
+    cw = rng.uniform(0.5, 2.0, size=5)
+    keep = y != -100
+    lse = logsumexp(z, axis=-1)
+    ce = lse - z[np.arange(6), np.where(keep, y, 0)]
+    expected = np.where(keep, cw[np.where(keep, y, 0)] * (ce + 0.01 * lse**2), 0.0)
+    def arr(a: np.ndarray) -> object:
+        return parity.convert(backend, a, "float64" if a.dtype.kind == "f" else "int64", device_for(backend))
+
+    kwargs = {"z_loss": 0.01, "ignore_index": -100, "class_weights": arr(cw)}
+    got = lossport.sparse_softmax_cross_entropy(arr(z), arr(y), reduction="none", **kwargs)
+    np.testing.assert_allclose(value(got), expected, rtol=1e-12)
+    mean = lossport.sparse_softmax_cross_entropy(arr(z), arr(y), **kwargs)
+    np.testing.assert_allclose(float(value(mean)), expected.sum() / cw[y[keep]].sum(), rtol=1e-12)
+
+
+def test_z_loss_must_be_non_negative() -> None:
+    with pytest.raises(ValueError, match="z_loss"):
+        lossport.sparse_softmax_cross_entropy(np.zeros((1, 2)), np.array([0]), z_loss=-1.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_soft_z_loss_adds_the_squared_log_partition(backend: str) -> None:
+    """The same term on soft labels, outside label smoothing: against scipy's logsumexp in float64."""
+    from scipy.special import log_softmax as scipy_log_softmax
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(4)
+    z, q = rng.normal(scale=3.0, size=(4, 5)), rng.dirichlet(np.ones(5), size=4)
+    smoothed = 0.9 * q + 0.1 / 5
+    expected = -(smoothed * scipy_log_softmax(z, axis=-1)).sum(-1) + 0.02 * logsumexp(z, axis=-1) ** 2
+
+    def arr(a: np.ndarray) -> object:
+        return parity.convert(backend, a, "float64", device_for(backend))
+
+    got = lossport.softmax_cross_entropy(arr(z), arr(q), z_loss=0.02, label_smoothing=0.1, reduction="none")
+    np.testing.assert_allclose(value(got), expected, rtol=1e-12)
