@@ -28,8 +28,17 @@ Array = Any
 
 
 def picked_weights(class_weights: Array, labels: Array, dtype: Any, /, *, xp: Any) -> Array:
-    """Each label's class weight, in ``dtype``."""
-    return xp.take(xp.astype(class_weights, dtype, copy=False), labels, axis=0)
+    """Each label's class weight, in ``dtype``.
+
+    The standard's ``take`` wants 1-D indices (torch's raises otherwise): labels of more dimensions are flattened
+    and the result shaped back, where their shape is known (a symbolic TensorFlow shape is not, and its ``take``
+    takes any indices).
+    """
+    cw = xp.astype(class_weights, dtype, copy=False)
+    shape = tuple(labels.shape)
+    if labels.ndim == 1 or not all(isinstance(d, int) for d in shape):
+        return xp.take(cw, labels, axis=0)
+    return xp.reshape(xp.take(cw, xp.reshape(labels, (-1,)), axis=0), shape)
 
 
 def _lse(z: Array, y: Array, nll: Array, /, *, xp: Any) -> Array:

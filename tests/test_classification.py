@@ -735,3 +735,32 @@ def test_soft_z_loss_adds_the_squared_log_partition(backend: str) -> None:
 
     got = lossport.softmax_cross_entropy(arr(z), arr(q), z_loss=0.02, label_smoothing=0.1, reduction="none")
     np.testing.assert_allclose(value(got), expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# class weights with labels of more than one dimension (segmentation, sequences)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("loss", ["sparse_softmax_cross_entropy", "nll"])
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_class_weights_with_multidimensional_labels(backend: str, loss: str, dtype: str) -> None:
+    """(N, d) labels with class weights: torch's ``take`` wants 1-D indices and raised (issue 10). Expected, by
+    hand in NumPy float64: ``ℓ = −w_y·log p_y`` per entry, and their mean ``Σ ℓ / Σ w_y`` (torch's convention)."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(3, 4, 5))
+    if loss == "nll":
+        z = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # log-probabilities
+    y = rng.integers(0, 5, size=(3, 4))
+    cw = np.array([0.5, 1.0, 2.0, 0.25, 1.5])
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    expected = -cw[y] * np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+
+    def on(a: np.ndarray, kind: str) -> object:
+        return parity.convert(backend, a, kind, device_for(backend))
+
+    args = (on(z, "float64"), on(y, dtype))
+    got = getattr(lossport, loss)(*args, class_weights=on(cw, "float64"), reduction="none")
+    np.testing.assert_allclose(value(got), expected, rtol=1e-12)
+    got = getattr(lossport, loss)(*args, class_weights=on(cw, "float64"))
+    np.testing.assert_allclose(value(got), expected.sum() / cw[y].sum(), rtol=1e-12)
