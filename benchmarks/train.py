@@ -92,14 +92,17 @@ LOSSPORT = {
     "multiclass_hinge": "multiclass_hinge",
     "multi_margin": "multi_margin",
     "js": "js_divergence",
+    "nll": "nll",
+    "cce": "categorical_cross_entropy",
+    "sigmoid_focal": "sigmoid_focal",
 }
 KIND = {
     "mse": "pair", "mae": "pair", "huber": "pair", "smooth_l1": "pair", "log_cosh": "pair",
     "bce_logits": "bits", "soft_margin": "signs", "hinge": "signs", "poisson": "counts",
     "sparse_ce": "labels", "multiclass_hinge": "labels", "multi_margin": "labels", "softmax_ce": "probs",
-    "kl": "kl", "js": "logs",
+    "kl": "kl", "js": "logs", "nll": "log_labels", "cce": "probs_probs", "sigmoid_focal": "bits",
 }
-CLASS_KINDS = ("labels", "probs", "kl", "logs")
+CLASS_KINDS = ("labels", "probs", "kl", "logs", "log_labels", "probs_probs")
 NATIVE = {  # framework -> case -> what the native side calls (its callables are built in the child)
     "torch": {
         "mse": "F.mse_loss",
@@ -115,6 +118,9 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "hinge": "torch.clamp(1 - t * s, min=0).mean() (no native)",
         "multi_margin": "F.multi_margin_loss",
         "js": "F.kl_div of both against log m = logaddexp − log 2 (no native)",
+        "nll": "F.nll_loss",
+        "cce": "-(t * torch.log(p)).sum(-1).mean() (no native on probabilities)",
+        "sigmoid_focal": "torchvision.ops.sigmoid_focal_loss's formula, alpha=None (no native in torch)",
     },
     "jax": {
         "mse": "optax.losses.squared_error(...).mean()",
@@ -127,6 +133,8 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "multiclass_hinge": "optax.losses.multiclass_hinge_loss(...).mean()",
         "kl": "optax.losses.kl_divergence(...).mean()",
         "js": "optax kl_divergence_with_log_targets against log m (no native)",
+        "nll": "-take_along_axis(log_p, labels).mean() (no native)",
+        "sigmoid_focal": "optax.losses.sigmoid_focal_loss(..., alpha=None).mean()",
     },
     "tensorflow": {
         "mse": "tf.reduce_mean(tf.square(a - b))",
@@ -136,6 +144,8 @@ NATIVE = {  # framework -> case -> what the native side calls (its callables are
         "huber": "tf.compat.v1.losses.huber_loss(delta=1)",
         "hinge": "tf.reduce_mean(keras.losses.hinge(t, s))",
         "kl": "tf.reduce_mean(tf.reduce_sum(xlogy(p, p) − p·log q, -1)) (no native on log q)",
+        "cce": "tf.reduce_mean(keras.losses.categorical_crossentropy(t, p)) (clips at 1e-7, renormalises)",
+        "sigmoid_focal": "tf.reduce_mean(keras.losses.binary_focal_crossentropy(t, x, from_logits=True))",
     },
 }
 MODES = {"torch": ("torch eager", "torch.compile"), "jax": ("jax.jit",), "tensorflow": ("tf eager", "tf xla")}
@@ -180,7 +190,9 @@ def inputs(kind: str, n: int, rows: int, classes: int, seed: int = 0) -> tuple[n
     if kind in CLASS_KINDS:
         r = min(rows, BLOCK_ROWS)
         x = rng.standard_normal((r, classes), dtype=np.float32)
-        if kind == "labels":
+        if kind in ("labels", "log_labels"):
+            if kind == "log_labels":
+                _rows_in_place(x, log=True)
             return _tiled(x, rows), rng.integers(0, classes, size=rows, dtype=np.int64)
         if kind in ("kl", "logs"):
             _rows_in_place(x, log=True)
@@ -188,6 +200,8 @@ def inputs(kind: str, n: int, rows: int, classes: int, seed: int = 0) -> tuple[n
             return _tiled(x, rows), _tiled(_rows_in_place(rng.standard_normal((r, classes), dtype=np.float32),
                                                           log=True), rows)
         p = _rows_in_place(rng.standard_normal((r, classes), dtype=np.float32), log=False)
+        if kind == "probs_probs":
+            _rows_in_place(x, log=False)
         return _tiled(x, rows), _tiled(p, rows)
     m = min(n, BLOCK_ELEMENTS)
     x = rng.standard_normal(m, dtype=np.float32)
@@ -289,6 +303,9 @@ class TorchHarness(Harness):
             "multi_margin": F.multi_margin_loss,
             "js": lambda lq, lp: _js_by_kl(lq, lp, torch.logaddexp, lambda a, b: F.kl_div(
                 a, b, reduction="batchmean", log_target=True)),
+            "nll": F.nll_loss,
+            "cce": lambda p, t: -(t * torch.log(p)).sum(-1).mean(),
+            "sigmoid_focal": _torchvision_focal,
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -362,6 +379,8 @@ class JaxHarness(Harness):
             "kl": lambda q, p: L.kl_divergence(q, p).mean(),
             "js": lambda lq, lp: _js_by_kl(lq, lp, self.jax.numpy.logaddexp,
                                            lambda a, b: L.kl_divergence_with_log_targets(a, b).mean()),
+            "nll": lambda lp, t: -self.jax.numpy.take_along_axis(lp, t[:, None], axis=-1).mean(),
+            "sigmoid_focal": lambda x, t: L.sigmoid_focal_loss(x, t, alpha=None).mean(),
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -442,6 +461,8 @@ class TensorFlowHarness(Harness):
             "huber": lambda p, t: tf.compat.v1.losses.huber_loss(t, p, delta=1.0),
             "hinge": lambda s, t: tf.reduce_mean(keras.losses.hinge(t, s)),
             "kl": lambda q, p: tf.reduce_mean(tf.reduce_sum(tf.math.xlogy(p, p) - p * q, axis=-1)),
+            "cce": lambda p, t: tf.reduce_mean(keras.losses.categorical_crossentropy(t, p)),
+            "sigmoid_focal": lambda x, t: tf.reduce_mean(keras.losses.binary_focal_crossentropy(t, x, from_logits=True)),
         }
 
     def convert(self, p: np.ndarray, t: np.ndarray) -> tuple[Any, Any]:
@@ -491,6 +512,17 @@ class TensorFlowHarness(Harness):
 
 
 HARNESSES: dict[str, type[Harness]] = {"torch": TorchHarness, "jax": JaxHarness, "tensorflow": TensorFlowHarness}
+
+
+def _torchvision_focal(x: Any, t: Any, gamma: float = 2.0) -> Any:
+    """``torchvision.ops.sigmoid_focal_loss(x, t, alpha=-1, gamma, reduction="mean")``, its formula written out
+    (torchvision is not a dependency; torch has no focal loss)."""
+    import torch.nn.functional as F
+
+    p = x.sigmoid()
+    ce = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    return (ce * ((1 - p_t) ** gamma)).mean()
 
 
 def _js_by_kl(log_q: Any, log_p: Any, logaddexp: Callable[..., Any], kl: Callable[[Any, Any], Any]) -> Any:

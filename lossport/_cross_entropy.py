@@ -7,11 +7,13 @@ the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the si
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lossport._gradients import Rule, count, elementwise_rule, mask_weights, row_rule, unbroadcast
 from lossport._namespace import device
 from lossport._numerics import (
+    clamped_log,
     log_softmax,
     log_softmax_at,
     mul0,
@@ -22,7 +24,7 @@ from lossport._numerics import (
 )
 from lossport._reduction import reduce_loss
 
-__all__ = ["SIGMOID_CE", "SOFT_CE", "SPARSE_CE", "picked_weights"]
+__all__ = ["PROBABILITY_CE", "SIGMOID_CE", "SIGMOID_FOCAL", "SOFT_CE", "SPARSE_CE", "picked_weights"]
 
 Array = Any
 
@@ -244,3 +246,118 @@ def _sigmoid_ce_vjp(knobs: tuple[float, float | None], x: Array, y: Array, *extr
 
 
 SIGMOID_CE = elementwise_rule("binary_cross_entropy_with_logits", _sigmoid_ce, _sigmoid_ce_vjp)
+
+
+# -- cross-entropy of probabilities ------------------------------------------------------------------------------
+
+_LOG_FLOOR = -100.0  # clamped_log's floor: torch's
+_FLOOR_P = math.exp(_LOG_FLOOR)  # log p > −100 where p > e^{−100} (the gradient is 0 below)
+
+
+def _clipped(eps: float | None, p: Array, /, *, xp: Any) -> Array:
+    return p if eps is None else xp.clip(p, min=eps, max=1.0 - eps)
+
+
+def _probability_ce(knobs: tuple[float | None], p: Array, y: Array, *, xp: Any) -> Array:
+    """``−Σ_c y_c·max(log p_c, −100)`` per row, or ``−max(log p_y, −100)`` for integer labels; ``p`` clipped to
+    ``[eps, 1 − eps]`` first when ``eps`` is given."""
+    (eps,) = knobs
+    p = _clipped(eps, p, xp=xp)
+    if y.ndim < p.ndim:
+        picked = xp.take_along_axis(p, xp.expand_dims(y, axis=-1), axis=-1)
+        return -xp.squeeze(clamped_log(picked, floor=_LOG_FLOOR, xp=xp), axis=-1)
+    return -xp.sum(y * clamped_log(p, floor=_LOG_FLOOR, xp=xp), axis=-1)
+
+
+def _probability_ce_vjp(knobs: tuple[float | None], p: Array, y: Array, *, scale: Array, needs: tuple[bool, ...],
+                        xp: Any) -> tuple[Array | None, Array | None]:
+    """``∂ℓ/∂p_c = −y_c / p_c`` where ``p_c`` is inside the clip and ``log p_c`` above the floor (0 elsewhere: the
+    clip's and the floor's gradients), ``∂ℓ/∂y_c = −max(log p_c, −100)``, each times the row's scale. One division
+    and one ``where``: the composition's autodiff saves ``log p``, the clip's and the floor's masks and replays
+    four passes."""
+    (eps,) = knobs
+    scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
+    grad_p = grad_y = None
+    if needs[0]:
+        kept = p > _FLOOR_P if eps is None else (p >= eps) & (p <= 1.0 - eps)
+        if y.ndim < p.ndim:  # −1/p_y at the label's entry only
+            classes = xp.arange(tuple(p.shape)[-1], dtype=y.dtype, device=device(p))
+            kept = kept & (classes == xp.expand_dims(y, axis=-1))
+            ratio = xp.ones_like(p)
+        else:
+            ratio = y
+        safe = xp.where(kept, p, xp.ones_like(p))  # no 0/0 where the gradient is 0 (nor in its derivative)
+        grad_p = xp.where(kept, ratio / safe, xp.zeros_like(p)) * -scale
+    if needs[1] and y.ndim == p.ndim:
+        grad_y = clamped_log(_clipped(eps, p, xp=xp), floor=_LOG_FLOOR, xp=xp) * -scale
+    return grad_p, grad_y
+
+
+PROBABILITY_CE = row_rule("categorical_cross_entropy", _probability_ce, _probability_ce_vjp)
+
+
+# -- sigmoid focal loss ------------------------------------------------------------------------------------------
+
+
+def _log_weight(w: Array, /, *, xp: Any) -> Array:
+    """``log w`` for weights in ``[0, 1]``, ``-inf`` at 0 with a zero (not NaN) gradient there."""
+    positive = w > 0
+    safe = xp.where(positive, w, xp.ones_like(w))
+    return xp.where(positive, xp.log(safe), xp.full_like(w, -math.inf))
+
+
+def _focal_parts(gamma: float, x: Array, y: Array, /, *, xp: Any) -> tuple[Array, Array, Array, Array | None]:
+    """``(ce, log p, log q, log(1 − p_t))`` for smoothed labels ``y`` (the last None when ``γ = 0``):
+    ``ce = y·softplus(−x) + (1 − y)·softplus(x)``, ``p = σ(x)``, ``q = σ(−x)``, ``1 − p_t = (1 − y)·p + y·q``."""
+    neg_log_p = softplus(-x, xp=xp)
+    neg_log_q = softplus(x, xp=xp)
+    ce = mul0(y, neg_log_p, xp=xp) + mul0(1.0 - y, neg_log_q, xp=xp)
+    log_u = None
+    if gamma:
+        log_u = xp.logaddexp(_log_weight(1.0 - y, xp=xp) - neg_log_p, _log_weight(y, xp=xp) - neg_log_q)
+    return ce, -neg_log_p, -neg_log_q, log_u
+
+
+def _sigmoid_focal(knobs: tuple[float | None, float, float], x: Array, y: Array, *, xp: Any) -> Array:
+    """``α_t·(1 − p_t)^γ·ce`` (classification.sigmoid_focal), fully in log space."""
+    alpha, gamma, smoothing = knobs
+    y = _smoothed_binary(smoothing, y)
+    ce, _, _, log_u = _focal_parts(gamma, x, y, xp=xp)
+    loss = ce if log_u is None else ce * xp.exp(gamma * log_u)
+    return loss if alpha is None else (alpha * y + (1.0 - alpha) * (1.0 - y)) * loss
+
+
+def _sigmoid_focal_vjp(knobs: tuple[float | None, float, float], x: Array, y: Array, *, scale: Array,
+                       needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
+    r"""With ``u = 1 − p_t``: ``∂ℓ/∂x = α_t·(γ·(1 − 2y)·u^{γ−1}·p·q·ce + u^γ·(σ(x) − y))`` and
+    ``∂ℓ/∂y = (1 − s)·((2α − 1)·u^γ·ce + α_t·(γ·(q − p)·u^{γ−1}·ce − u^γ·x))``.
+
+    ``u^{γ−1}·p·q`` is ``exp((γ − 1)·log u + log p + log q)``: finite at every finite logit, however confident
+    (``u`` itself may underflow). ``σ(x) − y`` is BCE's ``(1 − y)·σ(x) − y·σ(−x)`` (_numerics.sigmoid_ce_vjp):
+    exact for a confident prediction. ``2α − 1`` is 0 without ``alpha``.
+    """
+    alpha, gamma, smoothing = knobs
+    y_s = _smoothed_binary(smoothing, y)
+    ce, log_p, log_q, log_u = _focal_parts(gamma, x, y_s, xp=xp)
+    alpha_t = 1.0 if alpha is None else alpha * y_s + (1.0 - alpha) * (1.0 - y_s)
+    power = 1.0 if log_u is None else xp.exp(gamma * log_u)  # u^γ
+    grad_x = grad_y = None
+    if needs[0]:
+        grad_x = sigmoid_ce_vjp(x, y, None, smoothing, power, xp=xp)
+        if log_u is not None:
+            curve = gamma * ce * xp.exp((gamma - 1.0) * log_u + log_p + log_q)
+            grad_x = grad_x + (1.0 - 2.0 * y_s) * curve
+        grad_x = grad_x * (alpha_t * scale)
+    if needs[1]:
+        grad_y = -x * power
+        if log_u is not None:  # γ·u^{γ−1}·(q − p)·ce, with q − p = −tanh(x/2) (no cancellation near x = 0)
+            bend = gamma * ce * xp.exp((gamma - 1.0) * log_u)
+            grad_y = grad_y - bend * xp.tanh(0.5 * x)
+        grad_y = grad_y * alpha_t
+        if alpha is not None:
+            grad_y = grad_y + (2.0 * alpha - 1.0) * power * ce
+        grad_y = grad_y * ((1.0 - smoothing) * scale)
+    return grad_x, grad_y
+
+
+SIGMOID_FOCAL = elementwise_rule("sigmoid_focal", _sigmoid_focal, _sigmoid_focal_vjp)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossport._cross_entropy import SIGMOID_CE, SOFT_CE, SPARSE_CE, picked_weights
+from lossport._cross_entropy import (
+    PROBABILITY_CE,
+    SIGMOID_CE,
+    SIGMOID_FOCAL,
+    SOFT_CE,
+    SPARSE_CE,
+    picked_weights,
+)
 from lossport._gradients import (
     apply,
 )
@@ -359,14 +366,9 @@ def categorical_cross_entropy(
             "probabilities", probabilities, labels, axis, weights, where, xp
         )
     check_in_unit_interval("probabilities", probabilities, xp=xp)
-    if eps is not None:
-        probabilities = xp.clip(probabilities, min=float(eps), max=1.0 - float(eps))
-    if sparse:
-        picked = xp.take_along_axis(probabilities, xp.expand_dims(labels, axis=-1), axis=-1)
-        loss = -xp.squeeze(clamped_log(picked, xp=xp), axis=-1)
-    else:
-        loss = -xp.sum(labels * clamped_log(probabilities, xp=xp), axis=-1)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    knobs = (None if eps is None else float(eps),)
+    loss = apply(PROBABILITY_CE, (knobs, reduction), probabilities, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
 def binary_cross_entropy(
@@ -500,15 +502,6 @@ def binary_cross_entropy_with_logits(
 # -- focal, poly-1, Brier, generalized and multi-label cross-entropies ---------------------------------------------
 
 
-
-
-def _log_weight(w: Array, /, *, xp: Any) -> Array:
-    """``log w`` for weights in ``[0, 1]``, ``-inf`` at 0 with a zero (not NaN) gradient there."""
-    positive = w > 0
-    safe = xp.where(positive, w, xp.ones_like(w))
-    return xp.where(positive, xp.log(safe), xp.full_like(w, -math.inf))
-
-
 def sigmoid_focal(
     logits: Array,
     labels: Array,
@@ -582,19 +575,9 @@ def sigmoid_focal(
         logits, labels, weights, where, names=("logits", "labels"), xp=xp
     )
     check_in_unit_interval("labels", labels, xp=xp)
-    if label_smoothing:
-        labels = (1.0 - label_smoothing) * labels + 0.5 * label_smoothing
-    neg_log_p = softplus(-logits, xp=xp)  # −log sigmoid(x)
-    neg_log_q = softplus(logits, xp=xp)  # −log(1 − sigmoid(x))
-    loss = mul0(labels, neg_log_p, xp=xp) + mul0(1.0 - labels, neg_log_q, xp=xp)
-    if gamma:
-        log_1m_pt = xp.logaddexp(
-            _log_weight(1.0 - labels, xp=xp) - neg_log_p, _log_weight(labels, xp=xp) - neg_log_q
-        )
-        loss = loss * xp.exp(gamma * log_1m_pt)
-    if alpha is not None:
-        loss = (alpha * labels + (1.0 - alpha) * (1.0 - labels)) * loss
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    knobs = (None if alpha is None else float(alpha), float(gamma), float(label_smoothing))
+    loss = apply(SIGMOID_FOCAL, (knobs, reduction), logits, labels, weights, where, xp=xp)
+    return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
 def brier_score(

@@ -488,6 +488,100 @@ case("softmax_cross_entropy-smoothing=0.1", _soft_call(label_smoothing=0.1), (_S
      rows=True)
 
 
+
+# -- sigmoid focal loss ------------------------------------------------------------------------------------------
+
+
+def _focal(alpha: float | None, gamma: float, smoothing: float) -> Oracle:
+    """``ℓ = α_t·u^γ·ce``, ``u = 1 − p_t = (1 − y)·p + y·q`` (``p = σ(x)``, ``q = σ(−x)``), ``ce = y·sp(−x) +
+    (1 − y)·sp(x)``, ``α_t = α·y + (1 − α)·(1 − y)`` (1 without α), ``y`` smoothed to ``(1 − s)·y + s/2``. By hand:
+    ``∂u/∂x = (1 − 2y)·p·q``, ``∂ce/∂x = p − y``, ``∂u/∂y = q − p``, ``∂ce/∂y = −x``, ``∂α_t/∂y = 2α − 1``:
+    ``∂x = α_t·(γ·u^{γ−1}·(1 − 2y)·p·q·ce + u^γ·(p − y))``, ``∂y = (1 − s)·((2α − 1)·u^γ·ce +
+    α_t·(γ·u^{γ−1}·(q − p)·ce − u^γ·x))``; each checked against mpmath's numerical derivative of ℓ.
+
+    The error is counted in ulps of the terms, with one more allowance: ``u^γ`` is ``exp(γ·log u)`` (the only
+    form finite for every finite logit), and the rounding of ``γ·log u`` (an ulp of a number as large as
+    ``γ·|x|``) is a relative error of ``u^γ``: the loss's own condition number, which tests/test_classification.py
+    allows the forward too. So the unit is ``(1 + γ·|log u|)`` times the terms'.
+    """
+    a, g, s = (None if alpha is None else mp(alpha)), mp(gamma), mp(smoothing)
+
+    def derivative(x: Mp, y0: Mp) -> tuple[tuple[Mp, Mp | None], ...]:
+        def loss(x: Mp, y0: Mp) -> Mp:
+            y = (1 - s) * y0 + s / 2
+            u = (1 - y) * sigma(x) + y * sigma(-x)
+            at = 1 if a is None else a * y + (1 - a) * (1 - y)
+            return at * u**g * (y * softplus(-x) + (1 - y) * softplus(x))
+
+        y = (1 - s) * y0 + s / 2
+        p, q = sigma(x), sigma(-x)
+        u = (1 - y) * p + y * q
+        ce = y * softplus(-x) + (1 - y) * softplus(x)
+        at = 1 if a is None else a * y + (1 - a) * (1 - y)
+        bend = g * u ** (g - 1) * ce
+        curve, slope = bend * (1 - 2 * y) * p * q, u**g * ((1 - y) * p - y * q)
+        dx = at * (curve + slope)
+        parts = [(2 * a - 1) * u**g * ce if a is not None else 0, at * bend * (q - p), -at * u**g * x]
+        dy = (1 - s) * mpmath.fsum(parts)
+        # the hand derivatives against mpmath's numerical ones
+        for exact, numeric in ((dx, mpmath.diff(lambda v: loss(v, y0), x)), (dy, mpmath.diff(lambda v: loss(x, v), y0))):
+            assert abs(numeric - exact) <= mpmath.mpf(10) ** -30 * (1 + abs(exact)), (x, y0)
+        condition = 1 + g * abs(mpmath.log(u))
+        dx_terms = at * (abs(curve) + u**g * difference_terms(p, q, y)) * condition
+        dy_terms = (1 - s) * mpmath.fsum(abs(t) for t in parts) * condition
+        return ((dx, dx_terms), (dy, dy_terms))
+
+    return elementwise(derivative)
+
+
+def _first(oracle: Oracle) -> Oracle:
+    return lambda *arrays: oracle(*arrays)[:1]
+
+
+# The focal loss's labels stay inside (0, 1) for ∂y (mpmath's numerical check needs both sides of y); the hard
+# labels are differentiated in x only.
+for _a, _g, _s in ((None, 2.0, 0.0), (0.25, 0.5, 0.1)):
+    _kw = {"alpha": _a, "gamma": _g, "label_smoothing": _s}
+    _focal_name = f"sigmoid_focal-alpha={_a}-gamma={_g}-smoothing={_s}"
+    case(f"{_focal_name}-hard", lambda a, kw=_kw: lossport.sigmoid_focal(a[0], a[1], reduction="sum", **kw),
+         (_HARD_X, _HARD_Y), (0,), _first(_focal(_a, _g, _s)))
+    case(f"{_focal_name}-soft", lambda a, kw=_kw: lossport.sigmoid_focal(a[0], a[1], reduction="sum", **kw),
+         (_SOFT_X, _SOFT_Y), (0, 1),
+         _focal(_a, _g, _s))
+
+
+# -- cross-entropy of probabilities ------------------------------------------------------------------------------
+
+_PROBS = [[0.7, 0.2, 0.1], [1e-30, 0.5, 0.5 - 1e-30], [1.0, 0.0, 0.0], [1e-3, 0.999 - 1e-9, 1e-9],
+          [0.25, 0.25, 0.5], [0.0, 1e-45, 1.0 - 1e-45]]
+_PROB_LABELS = [[0.6, 0.3, 0.1], [0.5, 0.25, 0.25], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.2, 0.3, 0.5],
+                [0.0, 0.0, 1.0]]
+
+
+def _probability_ce(eps: float | None) -> Oracle:
+    """``ℓ = −Σ_c y_c·max(log p̂_c, −100)``, ``p̂ = clip(p, eps, 1 − eps)``: ``∂p_c = −y_c / p_c`` where ``p_c``
+    lies inside the clip and ``log p_c > −100`` (0 elsewhere), ``∂y_c = −max(log p̂_c, −100)``. The clip's bounds
+    are numbers of the dtype (``1 − eps`` rounded to it), as they are for the loss's value."""
+
+    def oracle(p: np.ndarray, y: np.ndarray) -> list[tuple[list[Mp], list[Mp] | None]]:
+        lo, hi = (0.0, 1.0) if eps is None else (float(p.dtype.type(eps)), float(p.dtype.type(1.0 - eps)))
+
+        def derivative(p: Mp, y: Mp) -> tuple[tuple[Mp, None], ...]:
+            clipped = clip(p, mp(lo), mp(hi))
+            log_p = mpmath.log(clipped) if clipped > 0 else -mpmath.inf
+            inside = lo <= p <= hi and log_p > -100
+            return ((-y / p if inside else mpmath.mpf(0), None), (-max(log_p, mpmath.mpf(-100)), None))
+
+        return elementwise(derivative)(p, y)
+
+    return oracle
+
+
+for _eps in (None, 1e-7):
+    case(f"categorical_cross_entropy-eps={_eps}",
+         lambda a, e=_eps: lossport.categorical_cross_entropy(a[0], a[1], eps=e, reduction="sum"),
+         (_PROBS, _PROB_LABELS), (0, 1), _probability_ce(_eps), rows=True)
+
 # -- the primitives of lossport._numerics (tests/test_numerics.py's forward), differentiated by autodiff ---------
 
 
