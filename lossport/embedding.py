@@ -117,14 +117,17 @@ def _batch_inputs(
     return xp, xp.astype(embeddings, dtype, copy=False), labels, out_dtype
 
 
-def _pair_masks(labels: Array, /, *, remove_diagonal: bool, xp: Any) -> tuple[Array, Array]:
-    """Boolean ``(..., N, N)`` masks of the positive pairs (same label, ``i ≠ j`` if asked) and negative pairs."""
-    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(labels, axis=-2)
+def _pair_masks(labels: Array, /, *, remove_diagonal: bool, xp: Any,
+                key_labels: Array | None = None) -> tuple[Array, Array]:
+    """Boolean ``(..., N, M)`` masks of the positive pairs (same label, ``i ≠ j`` if asked) and negative pairs, of
+    ``labels`` against ``key_labels`` (``labels`` itself by default, ``M = N``)."""
+    keys = labels if key_labels is None else key_labels
+    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(keys, axis=-2)
     negative = xp.logical_not(same)
     if not remove_diagonal:
         return same, negative
-    n = tuple(labels.shape)[-1]
-    eye = xp.eye(n, dtype=xp.bool, device=device(labels))
+    n, m = tuple(labels.shape)[-1], tuple(keys.shape)[-1]
+    eye = xp.eye(n, m, dtype=xp.bool, device=device(labels))
     return xp.logical_and(same, xp.logical_not(eye)), negative
 
 
@@ -305,7 +308,7 @@ def cosine_embedding(
     m2 = xp.sum(x2 * x2, axis=-1, keepdims=True) + eps
     u = x1 / xp.sqrt(m1)
     v = x2 / xp.sqrt(m2)
-    cos = xp.vecdot(u, v, axis=-1)
+    cos = xp.sum(u * v, axis=-1)  # not vecdot: array-api-compat's torch vecdot (moveaxis) breaks torch.func.vmap
     diff = u - v
     one_minus_cos = 0.5 * xp.sum(diff * diff, axis=-1) + 0.5 * xp.squeeze(eps / m1 + eps / m2, axis=-1)
     loss = xp.where(labels > 0, one_minus_cos, xp.clip(cos - margin, min=0.0))
@@ -630,6 +633,8 @@ def circle(
     margin: float = 0.4,
     remove_diagonal: bool = True,
     normalize: bool = True,
+    ref_embeddings: Array | None = None,
+    ref_labels: Array | None = None,
     weights: Array | None = None,
     where: Array | None = None,
     reduction: Reduction = "mean",
@@ -652,6 +657,11 @@ def circle(
     any input. Keras's default reduction leaves out the samples whose loss is exactly 0 (it sets a mask); here
     they count, and ``where=`` excludes them instead.
 
+    `ref_embeddings` and `ref_labels` (Keras's knobs of the same names) compare each sample with a reference set
+    of ``M`` embeddings instead of the batch itself (each defaults to the batch's own); `remove_diagonal` then
+    leaves out the pairs ``(i, i)`` of the ``N × M`` matrix, as Keras does (meant for a reference set that begins
+    with the batch).
+
     The similarity matrix is one ``xp.matmul``: on a GPU with TF32 on, it is rounded to about 1e-3 before the
     scaling by ``γ``.
 
@@ -667,6 +677,10 @@ def circle(
         Leave each sample's similarity with itself out of its positives.
     normalize : bool, default True
         Normalise the embeddings first; ``False`` takes them as they are (Keras).
+    ref_embeddings : array, shape ``(..., M, D)``, optional
+        The reference set each sample is compared with (default: `embeddings`); normalised as `embeddings` are.
+    ref_labels : array, shape ``(..., M)``, integer, optional
+        The reference set's labels (default: `labels`).
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(..., N)``.
     reduction : {"mean", "sum", "none"}
@@ -682,8 +696,8 @@ def circle(
     TypeError
         If `embeddings` is not floating or `labels` not integer.
     ValueError
-        If `embeddings` is not at least 2-D, `labels` does not have shape ``(..., N)``, or a knob is out of
-        range.
+        If `embeddings` is not at least 2-D, `labels` does not have shape ``(..., N)``, `ref_embeddings` is not
+        ``(..., M, D)`` or `ref_labels` not ``(..., M)``, or a knob is out of range.
 
     See Also
     --------
@@ -708,9 +722,22 @@ def circle(
     check_bool("remove_diagonal", remove_diagonal)
     check_bool("normalize", normalize)
     xp, e, labels, out_dtype = _batch_inputs(embeddings, labels, weights, where, xp)
-    s = _gram(_unit(e, xp=xp) if normalize else e, xp=xp)
+    xp = array_namespace(e, ref_embeddings, ref_labels, xp=xp, names=("embeddings", "ref_embeddings", "ref_labels"))
+    u = _unit(e, xp=xp) if normalize else e
+    ref = u
+    if ref_embeddings is not None:
+        check_floating("ref_embeddings", ref_embeddings, xp=xp)
+        _keys_like("ref_embeddings", ref_embeddings, tuple(e.shape), "embeddings")
+        ref = xp.astype(ref_embeddings, e.dtype, copy=False)
+        ref = _unit(ref, xp=xp) if normalize else ref
+    ref_labels = labels if ref_labels is None else ref_labels
+    check_integer("ref_labels", ref_labels, xp=xp)
+    ref_labels = xp.astype(ref_labels, labels.dtype, copy=False)  # compared with labels: one integer dtype
+    check_shape("ref_labels", ref_labels, (*tuple(labels.shape)[:-1], tuple(ref.shape)[-2]),
+                "`ref_embeddings`'s shape without the feature axis")
+    s = xp.matmul(u, xp.matrix_transpose(ref))  # (..., N, M): a matmul, as _gram
     d = xp.clip(1.0 - s, min=0.0)
-    positive, negative = _pair_masks(labels, remove_diagonal=remove_diagonal, xp=xp)
+    positive, negative = _pair_masks(labels, remove_diagonal=remove_diagonal, xp=xp, key_labels=ref_labels)
     alpha_p = xp.clip(margin + d, min=0.0)
     alpha_n = xp.clip((1.0 + margin) - d, min=0.0)
     p = _masked_logsumexp((-gamma) * alpha_p * (margin - d), positive, xp=xp)

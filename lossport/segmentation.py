@@ -361,6 +361,7 @@ def generalized_dice(
     weight_eps: float = 1e-7,
     batch_weights: bool = False,
     combine: str = "ratio",
+    classes: str | tuple[int, ...] = "all",
     axis: Axis = "spatial",
     weights: Array | None = None,
     where: Array | None = None,
@@ -387,6 +388,11 @@ def generalized_dice(
     Dice puts ``s_o`` next to the half-sum, see :func:`dice`): a class-weighted mean of Dice losses, not Sudre's
     ratio, which the paper it cites defines.
 
+    ``classes`` (a tuple of class indices) keeps those classes only, *after* the weights are normalised over
+    all of them: ``Σ_{c ∈ classes} w_c E_c / (Σ_{c ∈ classes} w_c (P_c + T_c) + s)``, or the sum of the kept
+    terms for ``combine="mean"``. optax's ``ignore_background=True`` is ``classes=(1, …, C − 1)`` times
+    ``C/(C − 1)`` (its mean runs over the kept classes, docs/conventions.md SEG5).
+
     Empty inputs (``T_c = P_c = 0`` for every class): 0 with ``smooth > 0``, NaN (0/0) with ``smooth=0``.
 
     Parameters
@@ -403,6 +409,8 @@ def generalized_dice(
         Class volumes for the weights from the whole batch instead of from each sample.
     combine : {"ratio", "mean"}, default "ratio"
         Sudre's ratio of weighted sums, or the weighted mean of the per-class Dice losses (optax).
+    classes : "all" or tuple of int, default "all"
+        The classes that count (indices into the last axis), chosen after the weights are normalised.
     axis : "spatial", int or tuple of int, default "spatial"
         The axes summed over; never the class (last) axis. ``"spatial"``: every axis but the first and last.
     weights, where : array, optional
@@ -418,8 +426,8 @@ def generalized_dice(
     Raises
     ------
     TypeError, ValueError
-        As in :func:`dice`; and if `weight_eps` is not positive, `combine` is unknown, or `axis` holds the class
-        axis.
+        As in :func:`dice`; and if `weight_eps` is not positive, `combine` is unknown, `classes` is neither
+        ``"all"`` nor a non-empty tuple of class indices, or `axis` holds the class axis.
 
     See Also
     --------
@@ -438,6 +446,9 @@ def generalized_dice(
     >>> # E = (1, 1), P + T = (3.5, 2.5): (0.2 + 0.8) / (0.2·3.5 + 0.8·2.5 + 1) = 1 / 3.7
     >>> round(float(lossport.generalized_dice(p, t)), 6)
     0.27027
+    >>> # the second class only, its weight still 0.8: 0.8·1 / (0.8·2.5 + 1)
+    >>> round(float(lossport.generalized_dice(p, t, classes=(1,))), 6)
+    0.266667
     """
     check_reduction(reduction)
     check_positive("smooth", smooth, allow_zero=True)
@@ -446,6 +457,8 @@ def generalized_dice(
         msg = f"`batch_weights` must be a bool; got {type(batch_weights).__name__}"
         raise TypeError(msg)
     check_option("combine", combine, ("ratio", "mean"))
+    if isinstance(classes, str):
+        check_option("classes", classes, ("all",))
     _check_axis_kind(axis)
     xp, p, t, out_dtype = _overlap_inputs(predictions, targets, weights, where, xp)
     shape = tuple(p.shape)
@@ -456,6 +469,10 @@ def generalized_dice(
     volume = xp.sum(t, axis=tuple(range(len(shape) - 1))) if batch_weights else xp.sum(t, axis=axes)
     inverse = 1.0 / (volume * volume + weight_eps)
     w = inverse / xp.sum(inverse, axis=-1, keepdims=True)
+    chosen = None if isinstance(classes, str) else _chosen_classes(classes, int(shape[-1]))
+    if chosen is not None:
+        kept = [1.0 if c in chosen else 0.0 for c in range(int(shape[-1]))]
+        w = w * xp.asarray(kept, dtype=w.dtype, device=_device(w))
     if combine == "ratio":
         loss = xp.sum(w * errors, axis=-1) / (xp.sum(w * total, axis=-1) + smooth)
     else:

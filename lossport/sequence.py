@@ -180,9 +180,6 @@ def ctc(
     array([1.09861229,        inf])
     """
     check_reduction(reduction)
-    if isinstance(blank, bool) or not isinstance(blank, int):
-        msg = f"`blank` must be a Python int (a class index); got {type(blank).__name__}"
-        raise TypeError(msg)
     if not isinstance(zero_infinity, bool):
         msg = f"`zero_infinity` must be a bool; got {type(zero_infinity).__name__}"
         raise TypeError(msg)
@@ -190,6 +187,81 @@ def ctc(
         log_probabilities, labels, input_lengths, label_lengths, weights, where, xp=xp,
         names=("log_probabilities", "labels", "input_lengths", "label_lengths", "weights", "where"),
     )
+    loss, _, out_dtype = _forward(log_probabilities, labels, input_lengths, label_lengths, blank, xp=xp)
+    if zero_infinity:
+        loss = xp.where(loss == float("inf"), xp.zeros_like(loss), loss)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+
+
+def ctc_forward_variables(
+    log_probabilities: Array,
+    labels: Array,
+    input_lengths: Array,
+    label_lengths: Array,
+    /,
+    *,
+    blank: int = 0,
+    xp: Any = None,
+) -> tuple[Array, Array]:
+    r"""CTC's per-sequence losses and its forward variables: :func:`ctc`'s recursion, its alphas returned.
+
+    Not a loss of the registry (``lossport.sequence.ctc_forward_variables``, not ``lossport.*``): what
+    ``optax.ctc_loss_with_forward_probs`` returns besides the loss, for alignment and decoding code.
+
+    ``alpha[b, t, s]`` is the log-probability that the first ``t + 1`` frames of sequence ``b`` emit the prefix
+    of its extended labels ``(blank, y_1, blank, y_2, …, y_S, blank)`` that ends at position ``s``: even ``s = 2n``
+    is the blank after ``n`` labels, odd ``s = 2n + 1`` the label ``y_{n+1}``. Frames at and beyond
+    ``input_lengths[b]`` repeat the value after the last valid frame (the start state, 0 at ``s = 0``, for an
+    input length of 0); positions beyond ``2 S_b`` (past the sequence's own labels) and states no alignment
+    reaches are ``-inf``.
+
+    Parameters
+    ----------
+    log_probabilities, labels, input_lengths, label_lengths, blank, xp
+        As in :func:`ctc`.
+
+    Returns
+    -------
+    loss : array, shape ``(B,)``
+        :func:`ctc`'s ``reduction="none"`` values.
+    alpha : array, shape ``(B, T, 2S + 1)``
+        The log forward variables, of `log_probabilities`' dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, lossport.sequence
+    >>> log_p = np.log(np.full((1, 2, 2), 0.5))  # two frames, blank 0 and one class
+    >>> loss, alpha = lossport.sequence.ctc_forward_variables(log_p, np.array([[1]]), np.array([2]), np.array([1]))
+    >>> np.exp(alpha[0])  # frame 0: (blank), (1); frame 1: (b, b), (b, 1) + (1, 1), (1, b)
+    array([[0.5 , 0.5 , 0.  ],
+           [0.25, 0.5 , 0.25]])
+    >>> float(np.exp(-loss[0]))  # (b, 1), (1, 1), (1, b)
+    0.75
+    """
+    xp = array_namespace(log_probabilities, labels, input_lengths, label_lengths, xp=xp,
+                         names=("log_probabilities", "labels", "input_lengths", "label_lengths"))
+    loss, alphas, out_dtype = _forward(log_probabilities, labels, input_lengths, label_lengths, blank, xp=xp)
+    steps, size = tuple(alphas.shape)[1] - 1, tuple(alphas.shape)[2]
+    itype = xp.result_type(input_lengths.dtype, label_lengths.dtype)
+    dev = device(alphas)
+    frames = xp.arange(1, steps + 1, dtype=itype, device=dev)  # alphas[:, 0] is the start, before any frame
+    last = xp.minimum(xp.expand_dims(frames, axis=0), xp.expand_dims(xp.astype(input_lengths, itype), axis=-1))
+    index = xp.expand_dims(last, axis=-1) + xp.zeros((1, 1, size), dtype=itype, device=dev)  # (B, T, 2S + 1)
+    alpha = xp.take_along_axis(alphas, index, axis=1)
+    positions = xp.arange(size, dtype=itype, device=dev)
+    beyond = positions > 2 * xp.expand_dims(xp.astype(label_lengths, itype), axis=-1)  # (B, 2S + 1)
+    alpha = xp.where(xp.expand_dims(beyond, axis=1), xp.full_like(alpha, _NEG_INF), alpha)
+    return xp.astype(loss, out_dtype, copy=False), xp.astype(alpha, out_dtype, copy=False)
+
+
+def _forward(log_probabilities: Array, labels: Array, input_lengths: Array, label_lengths: Array, blank: int,
+             /, *, xp: Any) -> tuple[Array, Array, Any]:
+    """The checks and the alpha recursion of :func:`ctc`: the unreduced losses ``(B,)``, the alphas
+    ``(B, T + 1, 2S + 1)`` (the start state first, then one per frame, regardless of the input lengths) and the
+    output dtype."""
+    if isinstance(blank, bool) or not isinstance(blank, int):
+        msg = f"`blank` must be a Python int (a class index); got {type(blank).__name__}"
+        raise TypeError(msg)
     check_floating("log_probabilities", log_probabilities, xp=xp)
     _check_index_dtype("labels", labels, xp=xp)
     _check_index_dtype("input_lengths", input_lengths, xp=xp)
@@ -270,13 +342,11 @@ def ctc(
     # alpha past the input length would be inlined into every later step just the same).
     at_length = xp.expand_dims(xp.expand_dims(input_lengths, axis=-1), axis=-1) + xp.expand_dims(
         xp.zeros_like(ext), axis=1)  # (B, 1, 2S + 1)
-    alpha = xp.squeeze(xp.take_along_axis(xp.stack(alphas, axis=1), at_length, axis=1), axis=1)
+    stacked = xp.stack(alphas, axis=1)
+    alpha = xp.squeeze(xp.take_along_axis(stacked, at_length, axis=1), axis=1)
 
     # log p = logaddexp(alpha[2 S_b], alpha[2 S_b − 1]); the latter only for S_b ≥ 1.
     end = xp.expand_dims(2 * label_lengths, axis=-1)
     ends = xp.take_along_axis(alpha, xp.concat([end, xp.clip(end - 1, min=0)], axis=-1), axis=-1)  # (B, 2)
     ends = xp.where(xp.concat([end >= 0, end > 0], axis=-1), ends, xp.full_like(ends, _NEG_INF))
-    loss = -logsumexp(ends, axis=-1, xp=xp)
-    if zero_infinity:
-        loss = xp.where(loss == float("inf"), zeros[:, 0], loss)
-    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    return -logsumexp(ends, axis=-1, xp=xp), stacked, out_dtype

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lossport.backends import parity
 from support import BACKENDS, framework
@@ -38,21 +38,15 @@ JAX_SETTINGS = settings(SETTINGS, max_examples=1)
 """JAX compiles each eager operation per shape (~0.1 s each on a CPU): one example per twin on JAX arrays."""
 
 # ---------------------------------------------------------------------------------------------------------------
-# Native losses without a compat twin, one line each. "needs knob" entries are issue 8's NEEDS_KNOB list.
+# Native losses without a compat twin, one line each.
 
 NO_TWIN: dict[str, str] = {
     "optax.make_fenchel_young_loss": "a factory over a JAX max function, not a loss; its sparsemax instance is "
                                      "lossport.compat.optax.multiclass_sparsemax_loss",
-    "optax.ctc_loss_with_forward_probs": "returns CTC's forward variables (log-alphas), which lossport.ctc does "
-                                         "not expose; the loss itself is compat.optax.ctc_loss",
     "tf.nn.nce_loss": "random candidate sampling with TF's samplers: no deterministic twin",
     "tf.nn.sampled_softmax_loss": "random candidate sampling with TF's samplers: no deterministic twin",
     "tf.nn.compute_average_loss": "a reduction helper reading tf.distribute's replica context, not a loss",
     "tf.nn.scale_regularization_loss": "divides by tf.distribute's replica count, not a loss",
-    "tf.compat.v1.losses.cosine_distance": "needs knob normalize=False on lossport.cosine_distance (issue 8): "
-                                           "TF v1 assumes unit-normalised inputs and computes 1 − Σ l·p",
-    "tf.compat.v1.losses.mean_pairwise_squared_error": "needs knob (a pairwise-difference MSE) on "
-                                                       "lossport.mean_squared_error (issue 8)",
     "tf.compat.v1.losses.add_loss": "graph-mode loss-collection bookkeeping, not a loss",
     "tf.compat.v1.losses.get_losses": "graph-mode loss-collection bookkeeping, not a loss",
     "tf.compat.v1.losses.get_regularization_loss": "graph-mode loss-collection bookkeeping, not a loss",
@@ -307,6 +301,37 @@ def check_jit(twin: Twin, data: Any) -> None:
     static = {k: v for k, v in j_kwargs.items() if k not in arrays}
     compiled = jax.jit(lambda a, kw: twin.compat(*a, **kw, **static))
     _close(_value(compiled(_convert("jax", args), arrays)), expected, twin, "under jax.jit")
+
+
+def matrix_tests(twins: list[Twin]) -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]]:
+    """The three matrix tests of a family file, written once: each file binds them to its own names
+    (``test_matches_<library>``, ``test_matches_<library>_on_jax``, ``test_jit``), which pytest collects.
+
+    ``matches``: every twin on NumPy, torch and TensorFlow arrays (values; gradients on the twin's framework);
+    ``on_jax``: one example per twin on JAX arrays; ``jit``: the twins marked ``compiled`` under ``jax.jit``.
+    """
+
+    @pytest.mark.parametrize("backend", matrix_backends())
+    @pytest.mark.parametrize("twin", twins, ids=repr)
+    @SETTINGS
+    @given(data=st.data())
+    def matches(twin: Twin, backend: str, data: Any) -> None:
+        check_twin(twin, backend, data)
+
+    @pytest.mark.parametrize("backend", matrix_backends(jax=True))
+    @pytest.mark.parametrize("twin", twins, ids=repr)
+    @JAX_SETTINGS
+    @given(data=st.data())
+    def on_jax(twin: Twin, backend: str, data: Any) -> None:
+        check_twin(twin, backend, data)
+
+    @pytest.mark.parametrize("twin", [t for t in twins if t.compiled], ids=repr)
+    @SETTINGS
+    @given(data=st.data())
+    def jit(twin: Twin, data: Any) -> None:
+        check_jit(twin, data)
+
+    return matches, on_jax, jit
 
 
 def matrix_backends(*, jax: bool = False) -> list[str]:

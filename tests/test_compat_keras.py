@@ -7,16 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from test_compat import (
-    JAX_SETTINGS,
-    SETTINGS,
     Twin,
-    check_jit,
-    check_twin,
-    matrix_backends,
+    matrix_tests,
     one_hot,
     probabilities,
     rng,
@@ -161,10 +155,17 @@ def _circle(data):
     n, d = data.draw(st.sampled_from([4]), label="N"), data.draw(st.sampled_from([3]), label="D")
     e = r.normal(size=(n, d))
     e = e / np.linalg.norm(e, axis=-1, keepdims=True)
-    return (r.integers(0, 2, size=(n,)), e), {
-        "remove_diagonal": data.draw(st.booleans(), label="remove_diagonal"),
-        "gamma": data.draw(st.sampled_from([1.0, 10.0, 80.0]), label="gamma"),
-        "margin": data.draw(st.floats(0.1, 0.5), label="margin")}
+    kw = {"remove_diagonal": data.draw(st.booleans(), label="remove_diagonal"),
+          "gamma": data.draw(st.sampled_from([1.0, 10.0, 80.0]), label="gamma"),
+          "margin": data.draw(st.floats(0.1, 0.5), label="margin")}
+    reference = data.draw(st.sampled_from(["batch", "set", "embeddings", "labels"]), label="reference")
+    m = 6 if reference == "set" else n  # Keras defaults each of the two to the batch's own: same M then
+    if reference in ("set", "embeddings"):
+        ref = r.normal(size=(m, d))
+        kw["ref_embeddings"] = ref / np.linalg.norm(ref, axis=-1, keepdims=True)
+    if reference in ("set", "labels"):
+        kw["ref_labels"] = r.integers(0, 2, size=(m,))
+    return (r.integers(0, 2, size=(n,)), e), kw
 
 
 def _overlap(data, *, tversky: bool = False):
@@ -229,35 +230,19 @@ TWINS = [
 ]
 
 
-@pytest.mark.parametrize("backend", matrix_backends())
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_matches_keras(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("backend", matrix_backends(jax=True))
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@JAX_SETTINGS
-@given(data=st.data())
-def test_matches_keras_on_jax(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("twin", [t for t in TWINS if t.compiled], ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_jit(twin, data):
-    pytest.importorskip("jax")
-    check_jit(twin, data)
+# The matrix (tests/test_compat.py::matrix_tests): values and gradients, JAX arrays, jax.jit.
+test_matches_keras, test_matches_keras_on_jax, test_jit = matrix_tests(TWINS)
 
 
 def test_every_function_has_a_twin():
     assert sorted(t.name for t in TWINS) == sorted(K.__all__)
 
 
-def test_circle_reference_set_is_not_supported():
-    e = np.eye(3)
-    with pytest.raises(NotImplementedError, match="reference-set knob"):
-        K.circle(np.array([0, 1, 1]), e, ref_embeddings=e)
+def test_circle_reference_set_by_hand():
+    """A reference set of two unit vectors, by hand (gamma=1, margin=0.4, Keras's formulas): sample 0 = e1 with
+    label 0 against refs (e1, label 0) and (e2, label 1): positive d = 0, negative d = 1;
+    p = −1·0.4·(0.4 − 0) = −0.16, n = 1·max(1.4 − 1, 0)·(0.6 − 1) = −0.16; softplus(−0.32)."""
+    e = np.array([[1.0, 0.0]])
+    out = K.circle(np.array([0]), e, ref_embeddings=np.eye(2), ref_labels=np.array([0, 1]), remove_diagonal=False,
+                   gamma=1.0, margin=0.4)
+    np.testing.assert_allclose(out, [np.log1p(np.exp(-0.32))], rtol=1e-14)

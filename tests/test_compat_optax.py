@@ -7,15 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from test_compat import (
-    JAX_SETTINGS,
-    SETTINGS,
     Twin,
-    check_jit,
-    check_twin,
-    matrix_backends,
+    matrix_tests,
     one_hot,
     rng,
     shape,
@@ -234,7 +229,8 @@ def _generalized_dice(data):
     n, c = data.draw(N, label="N"), data.draw(st.sampled_from([2, 3]), label="C")
     shp = (n, 3, 3)
     return (r.normal(size=(*shp, c)), one_hot(r.integers(0, c, size=shp), c)), {
-        "smooth": data.draw(st.sampled_from([0.5, 1.0]), label="smooth")}
+        "smooth": data.draw(st.sampled_from([0.5, 1.0]), label="smooth"),
+        "ignore_background": data.draw(st.booleans(), label="ignore_background")}
 
 
 def _ctc(data):
@@ -247,6 +243,35 @@ def _ctc(data):
     labels = r.choice(pool, size=(b, 2))
     return (r.normal(size=(b, t, k)), (np.arange(t)[None] >= logit_len[:, None]).astype(np.float64), labels,
             (np.arange(2)[None] >= label_len[:, None]).astype(np.float64)), {"blank_id": blank}
+
+
+def _forward_view(fn):
+    """``fn``'s ``(loss, logalpha_blank, logalpha_emit)`` as one array to compare: the losses, then each state
+    within the sequence's labels (blank ``n ≤ S_b``, emit ``n < S_b``) that a path reaches, others 0. optax gives
+    an unreachable state ``log_epsilon``-scaled stand-ins (≤ −1e5 + …, so below −1e4), lossport ``-inf``, and
+    past the labels optax's values follow its padding (docs/compat.md)."""
+
+    def call(logits, logit_paddings, labels, label_paddings, **kw):
+        import lossport
+
+        loss, blank, emit = fn(logits, logit_paddings, labels, label_paddings, **kw)
+        xp = lossport.array_namespace(loss)
+        lengths = xp.sum(xp.astype(label_paddings, loss.dtype) * -1.0 + 1.0, axis=-1)  # (B,)
+        views = [loss]
+        for states, size, within in ((blank, blank.shape[-1], 0.0), (emit, emit.shape[-1], 1.0)):
+            n = xp.astype(xp.arange(size), loss.dtype)
+            region = xp.expand_dims(n + within, axis=0) <= xp.expand_dims(lengths, axis=-1)  # (B, size)
+            keep = xp.expand_dims(region, axis=0) & (states > -1e4)
+            views.append(xp.reshape(xp.where(keep, states, xp.zeros_like(states)), (-1,)))
+        return xp.concat(views)
+
+    return call
+
+
+def _native_forward():
+    import optax
+
+    return _forward_view(optax.losses.ctc_loss_with_forward_probs)
 
 
 TWINS = [
@@ -294,37 +319,34 @@ TWINS = [
     Twin("multiclass_generalized_dice_loss", O.multiclass_generalized_dice_loss,
          _native("multiclass_generalized_dice_loss"), _generalized_dice, "optax", atol=1e-9),
     Twin("ctc_loss", O.ctc_loss, _native("ctc_loss"), _ctc, "optax", rtol=1e-6, compiled=True),
+    # values only: the forward variables are compared state by state where both are finite (_forward_view)
+    Twin("ctc_loss_with_forward_probs", _forward_view(O.ctc_loss_with_forward_probs), _native_forward, _ctc,
+         "optax", grad=None, rtol=1e-6, atol=1e-9),
 ]
 
 
-@pytest.mark.parametrize("backend", matrix_backends())
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_matches_optax(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("backend", matrix_backends(jax=True))
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@JAX_SETTINGS
-@given(data=st.data())
-def test_matches_optax_on_jax(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("twin", [t for t in TWINS if t.compiled], ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_jit(twin, data):
-    check_jit(twin, data)
+# The matrix (tests/test_compat.py::matrix_tests): values and gradients, JAX arrays, jax.jit.
+test_matches_optax, test_matches_optax_on_jax, test_jit = matrix_tests(TWINS)
 
 
 def test_every_function_has_a_twin():
     assert sorted(t.name for t in TWINS) == sorted(O.__all__)
 
 
-def test_generalized_dice_ignore_background_is_not_supported():
-    with pytest.raises(NotImplementedError, match="class mask"):
-        O.multiclass_generalized_dice_loss(np.zeros((1, 2, 2)), np.eye(2)[[[0, 1], [1, 0]]][..., :2],
-                                           ignore_background=True)
+def test_ctc_forward_probs_against_optax_by_state():
+    """The states _forward_view leaves out: unreachable ones are -inf here and below -1e4 in optax (within the
+    labels); the loss is optax's."""
+    jnp = pytest.importorskip("jax.numpy")
+    import optax
+
+    r = np.random.default_rng(5)
+    logits = r.normal(size=(2, 5, 4))
+    logit_paddings = (np.arange(5)[None] >= np.array([5, 3])[:, None]).astype(np.float64)
+    labels, label_paddings = np.array([[1, 2], [3, 3]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+    ours = O.ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings)
+    theirs = optax.losses.ctc_loss_with_forward_probs(jnp.asarray(logits), logit_paddings, labels, label_paddings)
+    assert [np.shape(a) for a in ours] == [np.shape(b) for b in theirs] == [(2,), (5, 2, 3), (5, 2, 2)]
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    blank, optax_blank = np.asarray(ours[1]), np.asarray(theirs[1])
+    assert np.isneginf(blank[0, 0, 1]) and optax_blank[0, 0, 1] < -1e4  # one frame cannot pass a label
+    assert np.isneginf(blank[:, 1, 2]).all()  # sequence 1 has one label: no state n = 2

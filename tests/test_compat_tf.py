@@ -11,15 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from test_compat import (
-    JAX_SETTINGS,
-    SETTINGS,
     Twin,
-    check_jit,
-    check_twin,
-    matrix_backends,
+    matrix_tests,
     one_hot,
     probabilities,
     rng,
@@ -179,6 +174,22 @@ def _v1_weighted_loss(data):
                                            "reduction": data.draw(_REDUCTIONS)}
 
 
+def _v1_cosine(data):
+    r = rng(data)
+    shp = shape(data, min_dims=2)
+    axis = data.draw(st.sampled_from([-1, 0, 1]), label="axis")
+    p, lab = (x / np.linalg.norm(x, axis=axis, keepdims=True) for x in (r.normal(size=shp), r.normal(size=shp)))
+    kept = list(shp)
+    kept[axis] = 1
+    return (lab, p), {"axis": axis, "weights": _v1_weights(data, r, tuple(kept)), "reduction": data.draw(_REDUCTIONS)}
+
+
+def _v1_pairwise(data):
+    r = rng(data)
+    shp = shape(data)
+    return (r.normal(size=shp), r.normal(size=shp)), {"weights": _v1_weights(data, r, shp)}
+
+
 TWINS = [
     Twin("nn.sigmoid_cross_entropy_with_logits", T.nn.sigmoid_cross_entropy_with_logits,
          _nn("sigmoid_cross_entropy_with_logits"), _sigmoid, "tensorflow", grad=None, compiled=True),
@@ -210,33 +221,17 @@ TWINS = [
          _v1_softmax, "tensorflow", grad=1, **F32),
     Twin("v1.sparse_softmax_cross_entropy", T.compat.v1.losses.sparse_softmax_cross_entropy,
          _v1("sparse_softmax_cross_entropy"), _v1_sparse, "tensorflow", grad=1, **F32),
+    Twin("v1.cosine_distance", T.compat.v1.losses.cosine_distance, _v1("cosine_distance"), _v1_cosine,
+         "tensorflow", grad=1, **F32),
+    Twin("v1.mean_pairwise_squared_error", T.compat.v1.losses.mean_pairwise_squared_error,
+         _v1("mean_pairwise_squared_error"), _v1_pairwise, "tensorflow", grad=1, **F32),
     Twin("v1.compute_weighted_loss", T.compat.v1.losses.compute_weighted_loss, _v1("compute_weighted_loss"),
          _v1_weighted_loss, "tensorflow", **F32),
 ]
 
 
-@pytest.mark.parametrize("backend", matrix_backends())
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_matches_tf(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("backend", matrix_backends(jax=True))
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@JAX_SETTINGS
-@given(data=st.data())
-def test_matches_tf_on_jax(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("twin", [t for t in TWINS if t.compiled], ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_jit(twin, data):
-    pytest.importorskip("jax")
-    check_jit(twin, data)
+# The matrix (tests/test_compat.py::matrix_tests): values and gradients, JAX arrays, jax.jit.
+test_matches_tf, test_matches_tf_on_jax, test_jit = matrix_tests(TWINS)
 
 
 def test_every_function_has_a_twin():

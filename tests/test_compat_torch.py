@@ -7,15 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 from test_compat import (
-    JAX_SETTINGS,
-    SETTINGS,
     Twin,
-    check_jit,
-    check_twin,
-    matrix_backends,
+    matrix_tests,
     probabilities,
     rng,
     shape,
@@ -243,17 +238,19 @@ def _ctc(data):
 
 
 def _linear_ce(data):
+    """A drawn cross_entropy case made linear: input ``(N, 5)`` (or ``(5,)``), ``linear_weight`` ``(C, 5)``, or
+    ``(C, d_1, …, d_K, 5)`` for the K-dimensional cases (logits ``(N, C, d_1, …, d_K)``)."""
     (z, y), kw = _cross_entropy(data)
     r = np.random.default_rng(int(1e6 * abs(z.flat[0])))
     classes = z.shape[0] if z.ndim == 1 else z.shape[1]
-    n = 1 if z.ndim == 1 else z.shape[0]
-    x = r.normal(size=(n, 5))
-    if z.ndim == 1 or z.ndim > 2:  # the linear layer makes (N, C) logits: 2-D inputs only here
-        y = y.reshape(-1)[:n] if y.ndim < z.ndim else simplex(r, (n, classes))
+    out_features = z.shape[2:]
+    x = r.normal(size=(5,) if z.ndim == 1 else (z.shape[0], 5))
     kw.setdefault("ignore_index", None)
+    if y.shape == z.shape:  # probability targets take no ignore_index (torch raises)
+        kw["ignore_index"] = None
     if data.draw(st.booleans(), label="linear_bias"):
-        kw["linear_bias"] = r.normal(size=(classes,))
-    return (x, r.normal(size=(classes, 5)), y), kw
+        kw["linear_bias"] = r.normal(size=(classes, *out_features))
+    return (x, r.normal(size=(classes, *out_features, 5)), y), kw
 
 
 TWINS = [
@@ -290,28 +287,8 @@ TWINS = [
 ]
 
 
-@pytest.mark.parametrize("backend", matrix_backends())
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_matches_torch(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("backend", matrix_backends(jax=True))
-@pytest.mark.parametrize("twin", TWINS, ids=repr)
-@JAX_SETTINGS
-@given(data=st.data())
-def test_matches_torch_on_jax(twin, backend, data):
-    check_twin(twin, backend, data)
-
-
-@pytest.mark.parametrize("twin", [t for t in TWINS if t.compiled], ids=repr)
-@SETTINGS
-@given(data=st.data())
-def test_jit(twin, data):
-    pytest.importorskip("jax")
-    check_jit(twin, data)
+# The matrix (tests/test_compat.py::matrix_tests): values and gradients, JAX arrays, jax.jit.
+test_matches_torch, test_matches_torch_on_jax, test_jit = matrix_tests(TWINS)
 
 
 def test_every_function_has_a_twin():

@@ -1009,3 +1009,20 @@ def test_bad_margin_head_inputs(backend: str) -> None:
             loss(c, arr(backend, [0.0, 1.0]))
     with pytest.raises(TypeError, match=r"`easy_margin` must be a bool; got int"):
         lossport.arcface(c, y, easy_margin=1)
+
+
+def test_circle_reference_set() -> None:
+    """The batch as its own reference set is the default; a reference set by hand (γ = 1, m = 0.4, Keras's
+    formulas): e1 (label 0) against e1 (label 0) and e2 (label 1): positive d = 0, negative d = 1,
+    p = −0.4·0.4 = −0.16, n = max(1.4 − 1, 0)·(0.6 − 1) = −0.16: softplus(−0.32)."""
+    r = np.random.default_rng(4)
+    e, y = r.normal(size=(5, 3)), np.array([0, 1, 0, 2, 1])
+    np.testing.assert_allclose(lossport.circle(e, y, ref_embeddings=e, ref_labels=y, reduction="none"),
+                               lossport.circle(e, y, reduction="none"), rtol=1e-15)
+    out = lossport.circle(np.array([[2.0, 0.0]]), np.array([0]), ref_embeddings=np.array([[3.0, 0.0], [0.0, 0.5]]),
+                          ref_labels=np.array([0, 1]), remove_diagonal=False, gamma=1.0, margin=0.4)
+    assert float(out) == pytest.approx(math.log1p(math.exp(-0.32)), rel=1e-14)
+    with pytest.raises(ValueError, match="`ref_labels`"):
+        lossport.circle(e, y, ref_embeddings=e[:3])
+    with pytest.raises(ValueError, match="`ref_embeddings`"):
+        lossport.circle(e, y, ref_embeddings=e[:, :2])

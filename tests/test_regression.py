@@ -954,3 +954,13 @@ def test_bad_chamfer_shapes(backend: str) -> None:
             lossport.chamfer_distance(x, arr(backend, y))
     with pytest.raises(TypeError, match="`squared` must be a bool"):
         lossport.chamfer_distance(x, x, squared=1)
+
+
+def test_cosine_distance_unnormalized() -> None:
+    """``normalize=False``: ``1 − p·t`` as given (TF v1's form), by hand: 1 − (0.6·0 + 0.8·1) = 0.2 and
+    1 − (2·1 + 0) = −1 (not a distance off the unit sphere)."""
+    p, t = np.array([[0.6, 0.8], [2.0, 0.0]]), np.array([[0.0, 1.0], [1.0, 3.0]])
+    np.testing.assert_allclose(lossport.cosine_distance(p, t, normalize=False, reduction="none"), [0.2, -1.0],
+                               rtol=1e-15)
+    with pytest.raises(TypeError, match="`normalize` must be a bool"):
+        lossport.cosine_distance(p, t, normalize=1)

@@ -295,3 +295,21 @@ def test_bad_lovasz_input(backend: str) -> None:
         lossport.lovasz_softmax(_arr(backend, P[:1] * 3), y)
     with pytest.raises(ValueError, match="`gamma` must be positive"):
         lossport.focal_tversky(_arr(backend, P[:1]), _arr(backend, P[:1]), gamma=0.0)
+
+
+def test_generalized_dice_classes_after_normalising() -> None:
+    """``classes`` keeps the chosen classes' terms with the weights normalised over all of them. By hand (the
+    docstring's example): T = (2, 1), w ∝ 1/(T² + 1e-7) ≈ (0.2, 0.8), E = (1, 1), P + T = (3.5, 2.5), s = 1;
+    classes=(1,): w_1 / (w_1·2.5 + 1); combine="mean": w_1·1/(2.5 + 1)."""
+    p = np.array([[[0.75, 0.25], [0.5, 0.5], [0.25, 0.75]]])
+    t = np.array([[[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]])
+    inverse = 1.0 / (np.array([4.0, 1.0]) + 1e-7)
+    w1 = inverse[1] / inverse.sum()
+    assert float(lossport.generalized_dice(p, t, classes=(1,))) == pytest.approx(w1 / (w1 * 2.5 + 1), rel=1e-14)
+    assert float(lossport.generalized_dice(p, t, classes=(1,), combine="mean")) == pytest.approx(w1 / 3.5,
+                                                                                              rel=1e-14)
+    assert float(lossport.generalized_dice(p, t, classes=(0, 1))) == float(lossport.generalized_dice(p, t))
+    with pytest.raises(ValueError, match="`classes` must"):
+        lossport.generalized_dice(p, t, classes="present")
+    with pytest.raises(ValueError, match=r"class indices in \[0, 2\)"):
+        lossport.generalized_dice(p, t, classes=(2,))

@@ -415,3 +415,41 @@ def test_bad_values(backend: str) -> None:
     assert np.isfinite(parity.to_numpy(loss))
     with lossport.value_checks(False):
         lossport.ctc(*_inputs(backend, labels=np.array([[0, 2], [2, 0]])))  # unchecked: no error
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ctc_forward_variables (lossport.sequence): the recursion's alphas
+
+
+def _alphas_by_enumeration(p: np.ndarray, labels: list[int], blank: int) -> np.ndarray:
+    """``α_t(s)`` summed over every sequence of extended-label positions (start at 0 or 1; steps 0, 1, or 2 onto a
+    label that differs from the one two before): float64, by brute force over the ``(2S + 1)^T`` sequences."""
+    ext = [blank]
+    for y in labels:
+        ext += [y, blank]
+    size, steps = len(ext), p.shape[0]
+    alpha = np.zeros((steps, size))
+    for t in range(steps):
+        for path in itertools.product(range(size), repeat=t + 1):
+            if path[0] <= 1 and all(0 <= b - a <= 1 or (b - a == 2 and ext[b] != blank and ext[b] != ext[a])
+                                    for a, b in itertools.pairwise(path)):
+                alpha[t, path[-1]] += math.prod(p[k, ext[s]] for k, s in enumerate(path))
+    return alpha
+
+
+def test_forward_variables_by_enumeration() -> None:
+    """Sequence 0 (labels [1, 1], 4 frames) against the brute-force sums; sequence 1 (label [2], 2 of the 4
+    frames) frozen after its second frame, its positions past 2·S = 2 at -inf; the losses are ctc's."""
+    r = np.random.default_rng(11)
+    p = r.uniform(0.1, 1.0, size=(2, 4, 3))
+    p /= p.sum(axis=-1, keepdims=True)
+    labels, lengths, label_lengths = np.array([[1, 1], [2, 0]]), np.array([4, 2]), np.array([2, 1])
+    loss, alpha = lossport.sequence.ctc_forward_variables(np.log(p), labels, lengths, label_lengths)
+    np.testing.assert_allclose(np.exp(alpha[0]), _alphas_by_enumeration(p[0], [1, 1], 0), rtol=1e-13, atol=1e-300)
+    first = _alphas_by_enumeration(p[1, :2], [2], 0)
+    np.testing.assert_allclose(np.exp(alpha[1, :, :3]), first[[0, 1, 1, 1]], rtol=1e-13, atol=1e-300)
+    assert np.isneginf(alpha[1, :, 3:]).all()
+    np.testing.assert_allclose(loss, lossport.ctc(np.log(p), labels, lengths, label_lengths, reduction="none"),
+                               rtol=1e-15)
+    with pytest.raises(TypeError, match="`blank` must be a Python int"):
+        lossport.sequence.ctc_forward_variables(np.log(p), labels, lengths, label_lengths, blank=0.0)

@@ -274,17 +274,17 @@ def categorical_hinge(y_true: Array, y_pred: Array) -> Array:
 def circle(y_true: Array, y_pred: Array, ref_labels: Array | None = None, ref_embeddings: Array | None = None,
            remove_diagonal: bool = True, gamma: float = 80, margin: float = 0.4) -> Array:
     """``keras.losses.circle``: per-sample Circle loss of L2-normalised embeddings ``y_pred`` (not normalised
-    again, as in Keras). ``ref_labels`` / ``ref_embeddings`` are not supported (lossport's ``circle`` compares
-    the batch with itself)."""
-    if ref_labels is not None or ref_embeddings is not None:
-        msg = ("`ref_labels` / `ref_embeddings` are not supported by lossport.compat.keras.circle: lossport.circle "
-               "needs a reference-set knob (issue 8)")
-        raise NotImplementedError(msg)
-    xp = namespace(y_pred, y_true)
+    again, as in Keras), against the batch or the reference set ``ref_embeddings`` / ``ref_labels``."""
+    xp = namespace(y_pred, y_true, ref_labels, ref_embeddings)
     if not xp.isdtype(y_true.dtype, "integral"):
         y_true = xp.astype(y_true, xp.int32)
+    if ref_labels is not None and not xp.isdtype(ref_labels.dtype, "integral"):
+        ref_labels = xp.astype(ref_labels, xp.int32)
+    if ref_embeddings is not None:
+        ref_embeddings = xp.astype(ref_embeddings, y_pred.dtype)
     return lossport.circle(y_pred, y_true, gamma=float(gamma), margin=float(margin),
-                           remove_diagonal=remove_diagonal, normalize=False, reduction="none")
+                           remove_diagonal=remove_diagonal, normalize=False, ref_embeddings=ref_embeddings,
+                           ref_labels=ref_labels, reduction="none")
 
 
 def dice(y_true: Array, y_pred: Array, axis: int | tuple[int, ...] | None = None) -> Array:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import lossport
-from lossport._numerics import log_softmax, sigmoid
+from lossport._numerics import log_softmax, logsumexp, sigmoid
 from lossport.compat._common import flatten_axes, namespace
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "cosine_distance",
     "cosine_similarity",
     "ctc_loss",
+    "ctc_loss_with_forward_probs",
     "dice_loss",
     "generalized_kl_divergence",
     "hinge_loss",
@@ -106,11 +107,19 @@ def cosine_distance(predictions: Array, targets: Array, *, epsilon: float = 0.0,
     """``optax.losses.cosine_distance``: ``1 − cos`` along ``axis``; ``where`` leaves entries out of the norms and
     the dot product; ``epsilon`` floors the squared norm (0 by default: a zero vector gives NaN, as in optax)."""
     xp = namespace(predictions, targets, where)
-    if where is not None:
-        predictions = xp.where(where, predictions, xp.zeros_like(predictions))
-        targets = xp.where(where, xp.astype(targets, predictions.dtype), xp.zeros_like(predictions))
+    if where is None:
+        p, t = flatten_axes(predictions, axis, xp=xp), flatten_axes(targets, axis, xp=xp)
+        return lossport.cosine_distance(p, t, eps=math.sqrt(float(epsilon)), reduction="none")
+    where = xp.broadcast_to(where, tuple(predictions.shape))
+    predictions = xp.where(where, predictions, xp.zeros_like(predictions))
+    targets = xp.where(where, xp.astype(targets, predictions.dtype), xp.zeros_like(predictions))
     p, t = flatten_axes(predictions, axis, xp=xp), flatten_axes(targets, axis, xp=xp)
-    return lossport.cosine_distance(p, t, eps=math.sqrt(float(epsilon)), reduction="none")
+    # A vector with every entry left out: optax's masked sum is 0 (cos 0, distance 1) whatever epsilon; it is
+    # computed here on ones (no 0/0 in the value or the gradient) and replaced.
+    kept = xp.any(flatten_axes(where, axis, xp=xp), axis=-1, keepdims=True)
+    p, t = xp.where(kept, p, xp.ones_like(p)), xp.where(kept, t, xp.ones_like(t))
+    out = lossport.cosine_distance(p, t, eps=math.sqrt(float(epsilon)), reduction="none")
+    return xp.where(xp.squeeze(kept, axis=-1), out, xp.ones_like(out))
 
 
 # -- binary classification --------------------------------------------------------------------------------------
@@ -363,15 +372,15 @@ def multiclass_generalized_dice_loss(predictions: Array, targets: Array, *, smoo
                                      apply_softmax: bool = True, ignore_background: bool = False) -> Array:
     """``optax.losses.multiclass_generalized_dice_loss``: class weights ``1/(T_c² + 1e-7)`` from the whole batch
     (normalised to sum to C) times the Dice losses, averaged: lossport's ``generalized_dice(combine="mean",
-    batch_weights=True)`` with twice optax's ``smooth``. ``ignore_background`` is not supported."""
-    if ignore_background:
-        msg = ("`ignore_background=True` is not supported by lossport.compat.optax.multiclass_generalized_dice_loss: "
-               "lossport.generalized_dice needs a class mask applied after the weights are normalised (issue 8)")
-        raise NotImplementedError(msg)
+    batch_weights=True)`` with twice optax's ``smooth``. ``ignore_background`` drops class 0 after the weights
+    are normalised and averages over the other ``C − 1``: ``classes=(1, …, C − 1)`` times ``C/(C − 1)``."""
     xp = namespace(predictions, targets)
     probs = _probabilities(predictions, apply_softmax, xp=xp)
-    return lossport.generalized_dice(probs, xp.astype(targets, probs.dtype), smooth=2.0 * float(smooth),
-                                     combine="mean", batch_weights=True)
+    classes = int(probs.shape[-1])
+    kept = tuple(range(1, classes)) if ignore_background and classes > 1 else "all"
+    loss = lossport.generalized_dice(probs, xp.astype(targets, probs.dtype), smooth=2.0 * float(smooth),
+                                     combine="mean", batch_weights=True, classes=kept)
+    return loss if kept == "all" else loss * (classes / (classes - 1))
 
 
 # -- sequences --------------------------------------------------------------------------------------------------
@@ -389,3 +398,28 @@ def ctc_loss(logits: Array, logit_paddings: Array, labels: Array, label_paddings
     label_lengths = xp.astype(xp.sum(1 - label_paddings, axis=-1), index)
     return lossport.ctc(log_softmax(logits, xp=xp), xp.astype(labels, index), input_lengths, label_lengths,
                         blank=blank_id, reduction="none")
+
+
+def ctc_loss_with_forward_probs(logits: Array, logit_paddings: Array, labels: Array, label_paddings: Array, *,
+                                blank_id: int = 0, log_epsilon: float = -1e5) -> tuple[Array, Array, Array]:
+    """``optax.losses.ctc_loss_with_forward_probs``: ``(per_seq_loss, logalpha_blank, logalpha_emit)``, the
+    forward variables time-major: ``logalpha_blank`` ``(T, B, N + 1)`` (in the blank after ``n`` labels) and
+    ``logalpha_emit`` ``(T, B, N)`` (in label ``n + 1``), after each frame; the last frame's blank states also
+    hold the paths ending in the label before (optax's final transition). From
+    :func:`lossport.sequence.ctc_forward_variables`.
+
+    Unreachable states are ``-inf`` here; optax carries ``log_epsilon``-scaled stand-ins (about ``-1e5`` and
+    below) there, and past each sequence's labels (its padding, read as labels by optax) values of its own:
+    compare the states ``n ≤ label length`` where both are finite (docs/compat.md)."""
+    del log_epsilon
+    xp = namespace(logits, logit_paddings, labels, label_paddings)
+    index = xp.int64
+    input_lengths = xp.astype(xp.sum(1 - logit_paddings, axis=-1), index)
+    label_lengths = xp.astype(xp.sum(1 - label_paddings, axis=-1), index)
+    loss, alpha = lossport.sequence.ctc_forward_variables(log_softmax(logits, xp=xp), xp.astype(labels, index),
+                                                          input_lengths, label_lengths, blank=blank_id)
+    blank_states, emit = alpha[..., 0::2], alpha[..., 1::2]  # (B, T, N + 1), (B, T, N)
+    ended = logsumexp(xp.stack([blank_states[:, -1, 1:], emit[:, -1, :]], axis=-1), axis=-1, xp=xp)
+    final = xp.concat([blank_states[:, -1, :1], ended], axis=-1)
+    blank_states = xp.concat([blank_states[:, :-1, :], xp.expand_dims(final, axis=1)], axis=1)
+    return loss, xp.permute_dims(blank_states, (1, 0, 2)), xp.permute_dims(emit, (1, 0, 2))

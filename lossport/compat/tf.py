@@ -23,7 +23,7 @@ from typing import Any
 
 import lossport
 from lossport._numerics import log_softmax
-from lossport.compat._common import Namespace, as_array, namespace
+from lossport.compat._common import Namespace, as_array, namespace, numel
 
 __all__ = ["compat", "nn"]
 
@@ -281,13 +281,69 @@ def sparse_softmax_cross_entropy(labels: Array, logits: Array, weights: Any = 1.
     return _v1_reduce(fn, weights, reduction, logits, xp=xp)
 
 
+def cosine_distance(labels: Array, predictions: Array, axis: int | None = None, weights: Any = 1.0,
+                    scope: Any = None, loss_collection: Any = "losses",
+                    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS, dim: int | None = None) -> Array:
+    """``tf.compat.v1.losses.cosine_distance``: ``1 − Σ l·p`` along ``axis`` (kept, of size 1), the inputs taken
+    as already unit-normalised: lossport's ``cosine_distance(normalize=False)``. ``axis`` is required (``dim``,
+    its deprecated name, is accepted as TF accepts it)."""
+    del scope, loss_collection
+    if dim is not None:
+        if axis is not None and axis != dim:
+            msg = "Cannot specify both 'axis' and 'dim' (the deprecated name of 'axis') in cosine_distance"
+            raise ValueError(msg)
+        axis = dim
+    if axis is None:
+        msg = "You must specify argument `axis` of cosine_distance (the vectors' axis)"
+        raise ValueError(msg)
+    xp = namespace(predictions, labels)
+    labels = xp.astype(labels, predictions.dtype)
+    per = lossport.cosine_distance(predictions, labels, axis=axis, normalize=False, reduction="none")
+    return compute_weighted_loss(xp.expand_dims(per, axis=axis % predictions.ndim), weights, reduction=reduction)
+
+
+def mean_pairwise_squared_error(labels: Array, predictions: Array, weights: Any = 1.0, scope: Any = None,
+                                loss_collection: Any = "losses") -> Array:
+    """``tf.compat.v1.losses.mean_pairwise_squared_error``: per sample (axis 0), the mean over its element pairs
+    ``i < j`` of ``((p_i − l_i) − (p_j − l_j))²``, then ``Σ_b`` of it times the sample's weights (a sum over the
+    batch, not a mean).
+
+    The pairs' mean is ``2/(m − 1) · Σ (d − d̄)²`` for a sample's ``m`` differences ``d = p − l``: lossport's
+    ``mean_squared_error`` of the predictions less the sample's mean difference ``d̄`` (summed), with no
+    cancellation (TF forms ``2Σd²/(m − 1) − 2(Σd)²/(m(m − 1))``). TF counts the pairs from the *non-zero weights*
+    ``n`` of each sample while its sums run over every element; compat keeps that: ``2(n·Σ(d − d̄)² +
+    m·d̄²·(n − m)) / (n(n − 1))``, 0 for ``n ≤ 1``; a non-zero *scalar* weight makes ``n`` the batch's whole
+    element count (TF's ``_num_present`` shortcut), which compat keeps too.
+    """
+    del scope, loss_collection
+    xp = namespace(predictions, labels)
+    labels = xp.astype(labels, predictions.dtype)
+    axes = tuple(range(1, predictions.ndim))
+    m = float(numel(predictions) // max(1, int(predictions.shape[0])))
+    d_mean = xp.mean(predictions - labels, axis=axes, keepdims=True) if axes else predictions - labels
+    squares = lossport.mean_squared_error(predictions - d_mean, labels, reduction="none")
+    spread = xp.sum(squares, axis=axes, keepdims=True) if axes else squares  # Σ (d − d̄)², (B, 1, ..., 1)
+    w = as_array(weights, predictions, xp=xp)
+    present = xp.astype(w * xp.ones_like(predictions) != 0, predictions.dtype)
+    if w.ndim == 0:  # TF: a non-zero scalar weight counts every element of the batch, not each sample's
+        n = xp.where(w != 0, xp.full_like(spread, float(numel(predictions))), xp.zeros_like(spread))
+    else:
+        n = xp.sum(present, axis=axes, keepdims=True) if axes else present
+    pairs = n * (n - 1.0)
+    some = pairs > 0
+    term = 2.0 * (n * spread + m * d_mean * d_mean * (n - m)) / xp.where(some, pairs, xp.ones_like(pairs))
+    return xp.sum(xp.where(some, term, xp.zeros_like(term)) * w)
+
+
 _losses = Namespace("lossport.compat.tf.compat.v1.losses", "``tf.compat.v1.losses`` on any arrays.", {
     "Reduction": Reduction,
     "absolute_difference": absolute_difference,
     "compute_weighted_loss": compute_weighted_loss,
+    "cosine_distance": cosine_distance,
     "hinge_loss": hinge_loss,
     "huber_loss": huber_loss,
     "log_loss": log_loss,
+    "mean_pairwise_squared_error": mean_pairwise_squared_error,
     "mean_squared_error": mean_squared_error,
     "sigmoid_cross_entropy": sigmoid_cross_entropy,
     "softmax_cross_entropy": softmax_cross_entropy,

@@ -213,16 +213,30 @@ def linear_cross_entropy(input: Array, linear_weight: Array, target: Array, *, l
                          weight: Array | None = None, reduction: str = "mean", ignore_index: int | None = None,
                          label_smoothing: float = 0.0, options: Any = None) -> Array:
     """``F.linear_cross_entropy``: :func:`cross_entropy` of ``input @ linear_weight.T (+ linear_bias)``, torch's
-    reference implementation (``ignore_index=None`` ignores nothing). ``options`` (torch's chunking) does not
-    change the value and is ignored; a K-dimensional ``linear_weight`` is not supported."""
+    reference implementation. A K-dimensional ``linear_weight`` ``(C, d_1, …, d_K, in_features)`` (bias
+    ``(C, d_1, …, d_K)``, batched input only) gives logits ``(N, C, d_1, …, d_K)``, as torch reshapes them.
+    ``ignore_index=None`` is torch's −100 for index targets. ``options`` (torch's chunking) does not change the
+    value and is ignored."""
     del options
     xp = namespace(input, linear_weight, target)
-    if linear_weight.ndim != 2:
-        msg = "`linear_weight` must be 2-D (C, in_features) in lossport.compat.torch.linear_cross_entropy"
-        raise NotImplementedError(msg)
-    logits = xp.matmul(input, xp.matrix_transpose(linear_weight))
+    if linear_weight.ndim < 2:
+        msg = f"expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}"
+        raise ValueError(msg)
+    out_features = tuple(int(d) for d in linear_weight.shape[1:-1])
+    if out_features and input.ndim != 2:
+        msg = (f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires batched "
+               f"input, (N, in_features), got {tuple(input.shape)}")
+        raise ValueError(msg)
+    classes = int(linear_weight.shape[0])
+    logits_shape = (*tuple(input.shape)[:-1], classes, *out_features)
+    weights_2d = xp.reshape(linear_weight, (-1, int(linear_weight.shape[-1])))
+    logits = xp.matmul(input, xp.matrix_transpose(weights_2d))
     if linear_bias is not None:
-        logits = logits + linear_bias
+        logits = logits + xp.reshape(linear_bias, (-1,))
+    logits = xp.reshape(logits, logits_shape)
+    probabilities = tuple(target.shape) == logits_shape
+    if ignore_index is None and not probabilities:
+        ignore_index = -100
     return cross_entropy(logits, target, weight=weight, ignore_index=ignore_index,  # type: ignore[arg-type]
                          reduction=reduction, label_smoothing=label_smoothing)
 

@@ -168,8 +168,13 @@ def _optax_generalized_dice(case: Case, dtype: str) -> Any:
     seen = _optax_probabilities(p)
     if seen is None:
         return None
-    return _optax().losses.multiclass_generalized_dice_loss(
-        seen[0], t, smooth=case.kwargs.get("smooth", 1.0) / 2, apply_softmax=seen[1])
+    classes, c = case.kwargs.get("classes", "all"), p.shape[-1]
+    if classes != "all" and tuple(classes) != tuple(range(1, c)):
+        return None  # optax can leave out the background class only
+    out = _optax().losses.multiclass_generalized_dice_loss(
+        seen[0], t, smooth=case.kwargs.get("smooth", 1.0) / 2, apply_softmax=seen[1],
+        ignore_background=classes != "all")
+    return out if classes == "all" else out * ((c - 1) / c)  # optax's mean over the C − 1 kept classes
 
 
 TABLE: tuple[Anchor, ...] = (

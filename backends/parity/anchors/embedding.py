@@ -137,8 +137,17 @@ def _keras_circle(case: Case, dtype: str) -> Any:
     keras = _keras()
     e, y = _args(case, dtype)
     k = case.kwargs
+    ref = k.get("ref_embeddings")
+    ref = None if ref is None else np.asarray(ref, dtype=dtype)
     if k.get("normalize", True):
         e = e / np.sqrt(np.sum(e * e, axis=-1, keepdims=True))  # Keras expects L2-normalised embeddings
+        ref = None if ref is None else ref / np.sqrt(np.sum(ref * ref, axis=-1, keepdims=True))
+    if ref is not None or k.get("ref_labels") is not None:
+        if _reduction(case) != "none":
+            return None  # the reference set is a knob of the function keras.losses.circle, not of the class
+        return keras.losses.circle(y, e, ref_labels=k.get("ref_labels"), ref_embeddings=ref,
+                                   gamma=k.get("gamma", 80.0), margin=k.get("margin", 0.4),
+                                   remove_diagonal=k.get("remove_diagonal", True))
     loss = keras.losses.Circle(
         gamma=k.get("gamma", 80.0), margin=k.get("margin", 0.4), remove_diagonal=k.get("remove_diagonal", True),
         reduction=_KERAS_REDUCTION[_reduction(case)], dtype=dtype)

@@ -172,6 +172,8 @@ def _per_sample_ones(case: Case, dtype: str) -> np.ndarray:
 
 
 def _optax_cosine_distance(case: Case, dtype: str) -> Any:
+    if not case.kwargs.get("normalize", True):
+        return None  # 1 − p·t unnormalised: no anchor has it (compat.tf's v1 cosine_distance is tested against TF)
     p, t = _args(case, dtype)
     eps = float(case.kwargs.get("eps", 1e-8))
     # optax floors the squared norm at epsilon: epsilon = eps² is lossport's floor eps on the norm
@@ -179,6 +181,8 @@ def _optax_cosine_distance(case: Case, dtype: str) -> Any:
 
 
 def _keras_cosine_similarity(case: Case, dtype: str) -> Any:
+    if not case.kwargs.get("normalize", True):
+        return None  # 1 − p·t unnormalised: no anchor has it (compat.tf's v1 cosine_distance is tested against TF)
     p, t = _vectors_last(case, dtype)
     out = _keras_call("CosineSimilarity", t, p, case, dtype, per_element=False)  # Σ or mean of w·(−cos)
     # w·(1 − cos) = w + w·(−cos): add back w per sample ("none"), Σw ("sum"), or 1 (a weighted mean)
@@ -190,6 +194,8 @@ def _keras_cosine_similarity(case: Case, dtype: str) -> Any:
 
 
 def _torch_cosine_similarity(case: Case, dtype: str) -> Any:
+    if not case.kwargs.get("normalize", True):
+        return None  # 1 − p·t unnormalised: no anchor has it (compat.tf's v1 cosine_distance is tested against TF)
     torch = _torch()
     p, t = (torch.from_numpy(a) for a in _args(case, dtype))
     cos = torch.nn.functional.cosine_similarity(p, t, dim=case.kwargs.get("axis", -1),

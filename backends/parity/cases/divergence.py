@@ -143,6 +143,9 @@ def _generalized_dice(rng: np.random.Generator) -> list[Case]:
         Case(loss, "absent-class-none", (p2, t2), {"smooth": 0.5, "reduction": "none"}),
         Case(loss, "combine-mean-batch-weights", (p2, t2),
              {"combine": "mean", "batch_weights": True, "smooth": 2.0}),
+        # the background left out after the weights are normalised (optax's ignore_background)
+        Case(loss, "foreground-classes", (p2, t2),
+             {"combine": "mean", "batch_weights": True, "smooth": 2.0, "classes": (1, 2)}),
     ]
 
 

@@ -156,6 +156,7 @@ def _circle(rng: np.random.Generator) -> list[Case]:
     loss = "circle"
     groups = rng.permutation(np.array([0, 0, 0, 1, 1, 1, 2, 2]))
     pairs = np.array([0, 0, 1, 1, 2, 2])
+    reference = _circle_embeddings(rng, groups, 0.25, 0.25, False)
     # Raw (unnormalised) embeddings of norm ~0.5: |e_i · e_j| < 1, so Keras's max(1 − s, 0) never clips.
     return [
         Case(loss, "mean", (_circle_embeddings(rng, groups, 0.4, 1.0, True), groups)),
@@ -164,6 +165,10 @@ def _circle(rng: np.random.Generator) -> list[Case]:
         # The self-pairs sit at d = 0, the kink of max(1 − s, 0): compared by value only.
         Case(loss, "keep-diagonal-sum", (_circle_embeddings(rng, pairs, 0.3, 1.0, True), pairs),
              {"remove_diagonal": False, "gamma": 4.0, "margin": 0.3, "reduction": "sum"}, grad=None),
+        # A reference set of 8 that begins with the batch of 4 (remove_diagonal drops the pairs (i, i)).
+        Case(loss, "reference-set-none", (reference[:4], groups[:4]),
+             {"normalize": False, "ref_embeddings": reference, "ref_labels": groups, "gamma": 16.0,
+              "margin": 0.25, "reduction": "none"}),
     ]
 
 

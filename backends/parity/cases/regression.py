@@ -152,6 +152,8 @@ def _cosine(rng: np.random.Generator) -> list[Case]:
         Case(loss, "axis0-weighted-none", (p.T.copy(), t.T.copy()),
              {"axis": 0, "weights": w, "reduction": "none"}),
         Case(loss, "zero-vectors", (p_zero, t_zero), {"reduction": "none"}, grad=None, extreme=True),
+        # 1 − p·t as given (tf.compat.v1.losses.cosine_distance; the anchors, which all normalise, decline it)
+        Case(loss, "unnormalized-sum", (p, t), {"normalize": False, "weights": w, "reduction": "sum"}),
     ]
 
 
