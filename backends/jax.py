@@ -77,8 +77,24 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     def one_hot(labels: Any, num_classes: int, *, dtype: Any, axis: int = -1) -> Any:
         return jax.nn.one_hot(labels, num_classes, dtype=dtype, axis=axis)
 
+    # lossport.linear's chunk matmuls: 16-bit operands multiplied as they are, accumulated and returned in float32
+    # (the generic form casts them to float32 first).
+    def matmul_accumulate(a: Any, b: Any, dtype: Any) -> Any:
+        return jnp.matmul(a, b, preferred_element_type=dtype)
+
+    # lossport.linear's loop over vocabulary chunks: one traced body under lax.scan (a Python loop unrolls, and
+    # XLA's compile time grows faster than the chunk count), chunks sliced at a traced start.
+    def scan_chunks(body: Callable[..., Any], carry: Any, count: int, chunk: int) -> Any:
+        return jax.lax.scan(lambda c, i: body(i * chunk, c), carry, jnp.arange(count))
+
+    def slice_rows(x: Any, start: Any, size: int) -> Any:
+        return jax.lax.dynamic_slice_in_dim(x, start, size, axis=0)
+
     return {
         "log_sigmoid": log_sigmoid,
+        "matmul_accumulate": matmul_accumulate,
+        "scan_chunks": scan_chunks,
+        "slice_rows": slice_rows,
         "log_softmax_at": log_softmax_at,
         "one_hot": one_hot,
         "softplus": softplus,
@@ -157,7 +173,18 @@ def device(x: Any) -> Any:
     # Inside jax.jit a tracer has no committed device (jax-ml/jax#26000); None lets JAX place constants.
     if not is_concrete(x):
         return None
-    return x.device
+    sharding = x.sharding
+    if len(sharding.device_set) == 1:
+        return x.device  # one device, committed or not
+    # An array over several devices: its .device is its sharding, whose layout (P("x", None), say) need not fit a
+    # constant such as arange(C). Constants are replicated over the same mesh, so XLA keeps the input's sharding;
+    # for shardings without a mesh None lets JAX place them (uncommitted, they follow the committed input).
+    mesh = getattr(sharding, "mesh", None)
+    if mesh is None:
+        return None
+    import jax
+
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
 
 
 def to_numpy(x: Any) -> Any:

@@ -10,6 +10,7 @@ from lossport import (
     classification,
     divergence,
     embedding,
+    linear,
     margin,
     regression,
     regularization,
@@ -21,6 +22,7 @@ from lossport._validation import value_checks as value_checks
 from lossport.classification import *  # noqa: F403
 from lossport.divergence import *  # noqa: F403
 from lossport.embedding import *  # noqa: F403
+from lossport.linear import *  # noqa: F403
 from lossport.margin import *  # noqa: F403
 from lossport.regression import *  # noqa: F403
 from lossport.regularization import *  # noqa: F403
@@ -37,6 +39,7 @@ __all__ = sorted(
         *classification.__all__,
         *divergence.__all__,
         *embedding.__all__,
+        *linear.__all__,
         *margin.__all__,
         *regression.__all__,
         *regularization.__all__,

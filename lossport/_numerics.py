@@ -37,6 +37,7 @@ __all__ = [
     "sigmoid",
     "sigmoid_ce",
     "sigmoid_ce_vjp",
+    "sign",
     "softplus",
     "squared_error",
     "squared_error_vjp",
@@ -256,6 +257,13 @@ def mul0(a: Array, b: Array, /, *, xp: Any) -> Array:
     if native is not None:
         return native(a, b)
     return _mul0_generic(a, b, xp=xp)
+
+
+def sign(x: Array, /, *, xp: Any) -> Array:
+    """The standard's ``sign`` (NaN for NaN). torch's adapter gives its own: array-api-compat's writes NaN through a
+    boolean mask, which ``torch.func.vmap`` cannot batch."""
+    native = _native("sign", xp)
+    return xp.sign(x) if native is None else native(x)
 
 
 def _clamped_log_generic(p: Array, floor: float, *, xp: Any) -> Array:

@@ -21,6 +21,7 @@ FAMILIES: tuple[str, ...] = (
     "segmentation",
     "sequence",
     "regularization",
+    "linear",
 )
 
 
@@ -206,7 +207,8 @@ CATALOG: dict[str, LossRecord] = _records(
     LossRecord("wing", "regression",
                kinks="predictions == targets (slopes -+width/curvature; gradient 0 there); "
                      "|predictions - targets| == width (the slope jumps from width/(width + curvature) to 1)"),
-    LossRecord("linear_cross_entropy", "classification"),
+    LossRecord("linear_cross_entropy", "linear",
+               anchors=("torch.linear_cross_entropy", "numpy.sparse_softmax_cross_entropy(dense logits)")),
     LossRecord("chamfer_distance", "regression",
                kinks="two nearest neighbours at the same distance; a zero distance with squared=False"),
 )

@@ -66,6 +66,7 @@ KERAS_DATA: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "ctc": ((0, 2), (1, 3)),
     "info_nce": ((0, 1), (2,)),
     "sigmoid_contrastive": ((0, 1), ()),
+    "linear_cross_entropy": ((0, 1), (2,)),
 }
 
 # The data arguments that are integer arrays (class indices, lengths): Keras hands them over as float32, so they
@@ -75,6 +76,7 @@ INTEGER_DATA: dict[str, tuple[int, ...]] = {
     "ordinal": (1,), "multilabel_margin": (1,), "multiclass_hinge": (1,), "multi_margin": (1,),
     "multiclass_perceptron": (1,), "ntxent": (1,), "circle": (1,), "ctc": (1, 2, 3), "info_nce": (2,),
     "supervised_contrastive": (1,), "arcface": (1,), "cosface": (1,), "lovasz_hinge": (1,), "lovasz_softmax": (1,),
+    "linear_cross_entropy": (2,),
 }
 # Of those, the class-index labels with one axis fewer than the first data argument: a trailing 1 is squeezed.
 _CLASS_INDEX = frozenset(INTEGER_DATA) - {"multilabel_margin", "ctc", "lovasz_hinge"}

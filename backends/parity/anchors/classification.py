@@ -484,6 +484,51 @@ def _sklearn_log_loss_multiclass(case: Case, dtype: str) -> Any:
     return _sklearn_log_loss_rows(y, p, case, dtype, p.shape[-1])
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Linear cross-entropy (lossport/linear.py): torch's F.linear_cross_entropy, and the dense form
+
+
+def _linear_logits(case: Case, dtype: str) -> np.ndarray:
+    """``hidden @ weight.T + bias``, soft-capped, in ``dtype``: the logits linear_cross_entropy never holds."""
+    h, w, _ = _args(case, dtype)
+    z = h @ w.T
+    bias = case.kwargs.get("bias")
+    if bias is not None:
+        z = z + bias.astype(dtype)
+    cap = case.kwargs.get("logit_softcap")
+    return z if cap is None else (cap * np.tanh(z / cap)).astype(dtype)
+
+
+def _linear_row_size(case: Case, dtype: str) -> np.ndarray:
+    """``max_c |z_c|`` per token, as ``_row_size``: torch forms ``logsumexp(z) − z_y`` by subtraction."""
+    return np.max(np.abs(_linear_logits(case, dtype)), axis=-1)
+
+
+def _torch_linear_ce(case: Case, dtype: str) -> Any:
+    """``F.linear_cross_entropy`` (torch 2.14): 2-D hidden states only (torch's class dim is 1), no soft-capping,
+    per-sample weights or mask; ``ignore_index=None`` ignores nothing there too."""
+    h, w, y = _args(case, dtype)
+    if h.ndim != 2 or not _plain(case, "logit_softcap"):
+        return None
+    torch = _torch()
+    bias, cw = case.kwargs.get("bias"), case.kwargs.get("class_weights")
+    return torch.nn.functional.linear_cross_entropy(
+        torch.from_numpy(h), torch.from_numpy(w), torch.from_numpy(y),
+        linear_bias=None if bias is None else torch.from_numpy(bias.astype(dtype)),
+        weight=None if cw is None else torch.from_numpy(cw.astype(dtype)), reduction=_reduction(case),
+        ignore_index=case.kwargs.get("ignore_index"), label_smoothing=case.kwargs.get("label_smoothing", 0.0))
+
+
+def _dense_linear_ce(case: Case, dtype: str) -> Any:
+    """lossport's own ``sparse_softmax_cross_entropy`` of the materialised logits, on NumPy: the definition."""
+    import lossport
+
+    y = _args(case, dtype)[2]
+    knobs = {k: v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+             for k, v in case.kwargs.items() if k not in ("bias", "chunk_size", "logit_softcap")}
+    return lossport.sparse_softmax_cross_entropy(_linear_logits(case, dtype), y, **knobs)
+
+
 TABLE: tuple[Anchor, ...] = (
     Anchor("torch.binary_cross_entropy", "torch", "binary_cross_entropy", _torch_bce),
     Anchor("keras.BinaryCrossentropy", "keras", "binary_cross_entropy", _keras_bce, KERAS_EPS),
@@ -534,4 +579,7 @@ TABLE: tuple[Anchor, ...] = (
     Anchor("optax.multiclass_sparsemax_loss", "optax", "sparsemax", _optax_multiclass_sparsemax, UNREDUCED,
            cancels=_sparsemax_size),
     Anchor("optax.sparsemax_loss", "optax", "sparsemax", _optax_binary_sparsemax, UNREDUCED),
+    Anchor("torch.linear_cross_entropy", "torch", "linear_cross_entropy", _torch_linear_ce,
+           cancels=_linear_row_size),
+    Anchor("numpy.sparse_softmax_cross_entropy(dense logits)", "numpy", "linear_cross_entropy", _dense_linear_ce),
 )

@@ -272,6 +272,28 @@ def _nll(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _linear_ce(rng: np.random.Generator) -> list[Case]:
+    """``linear_cross_entropy`` (lossport/linear.py): 9 classes in chunks of 4 (a ragged last chunk), 2-D and 3-D
+    hidden states; the knobs of the sparse cross-entropy plus soft-capping; the weight's gradient as well as the
+    hidden states'."""
+    h, w = rng.normal(size=(6, 4)), rng.normal(scale=0.8, size=(9, 4))
+    y = rng.integers(0, 9, size=6)
+    h3, y3 = rng.normal(size=(2, 3, 4)), rng.integers(0, 9, size=(2, 3))
+    y3[0, 1] = -100
+    knobs = {"chunk_size": 4, "bias": rng.normal(size=9), "ignore_index": -100,
+             "class_weights": rng.uniform(0.2, 2.0, size=9), "label_smoothing": 0.1, "z_loss": 0.05,
+             "logit_softcap": 3.0, "weights": rng.uniform(0.5, 2.0, size=(2, 3)), "where": np.array([[1, 1, 1], [1, 0, 1]], bool)}
+    loss = "linear_cross_entropy"
+    return [
+        Case(loss, "mean", (h, w, y), {"chunk_size": 4}),
+        Case(loss, "bias-none-weight-grad", (h, w, y), {"chunk_size": 4, "bias": rng.normal(size=9),
+                                                         "reduction": "none"}, grad=(1,)),
+        Case(loss, "every-knob", (h3, w, y3), knobs),
+        Case(loss, "every-knob-weight-grad", (h3, w, y3), {**knobs, "reduction": "sum"}, grad=(1,)),
+        Case(loss, "extreme", (30.0 * h, w, y), {"reduction": "none", "chunk_size": 4}, grad=None, extreme=True),
+    ]
+
+
 FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "binary_cross_entropy": _bce,
     "binary_cross_entropy_with_logits": _bce_logits,
@@ -287,4 +309,5 @@ FACTORIES: dict[str, Callable[[np.random.Generator], list[Case]]] = {
     "generalized_cross_entropy": _generalized_ce,
     "sparsemax": _sparsemax,
     "ordinal": _ordinal,
+    "linear_cross_entropy": _linear_ce,
 }

@@ -1,0 +1,319 @@
+"""linear_cross_entropy (lossport/linear.py): the dense form's value and gradients, without its (N, V) logits.
+
+Every expected number is the dense form, ``sparse_softmax_cross_entropy(softcap(hidden @ weight.T + bias), ...)``:
+its value on NumPy float64 (itself checked against torch, TensorFlow, optax and mpmath in test_classification.py
+and the anchors), its gradients by each framework's autodiff of the dense composition; or a hand computation where
+said. The parity matrix (tests/test_matrix.py) runs the cases of backends/parity/cases/classification.py on every
+backend and dtype, eager and compiled, against NumPy float64 and JAX float64 autodiff.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from lossport.backends import parity
+from support import BACKENDS, device_for
+
+import lossport
+from lossport import linear
+
+N, H, V = 7, 5, 11  # 11 classes in chunks of 4: a ragged last chunk
+
+rng = np.random.default_rng(9)
+HIDDEN, WEIGHT, BIAS = rng.normal(size=(N, H)), rng.normal(scale=0.8, size=(V, H)), rng.normal(size=V)
+LABELS = rng.integers(0, V, size=N)
+LABELS[2] = -100
+CLASS_WEIGHTS = rng.uniform(0.2, 2.0, size=V)
+SAMPLE_WEIGHTS = rng.uniform(0.5, 2.0, size=N)
+WHERE = np.array([1, 1, 0, 1, 1, 0, 1], bool)
+
+KNOBS: dict[str, dict[str, Any]] = {
+    "plain": {},
+    "bias-none": {"bias": BIAS, "reduction": "none"},
+    "smoothing-class-weights": {"label_smoothing": 0.2, "class_weights": CLASS_WEIGHTS, "ignore_index": -100},
+    "z_loss-softcap-sum": {"z_loss": 0.05, "logit_softcap": 2.5, "bias": BIAS, "reduction": "sum",
+                           "ignore_index": -100},
+    "everything": {"bias": BIAS, "ignore_index": -100, "class_weights": CLASS_WEIGHTS, "label_smoothing": 0.1,
+                   "z_loss": 0.05, "logit_softcap": 3.0, "weights": SAMPLE_WEIGHTS, "where": WHERE},
+}
+AUTODIFF = [b for b in ("jax", "torch", "tensorflow") if b in BACKENDS]
+
+
+def _labels(knobs: dict[str, Any]) -> np.ndarray:
+    return LABELS if "ignore_index" in knobs else np.where(LABELS < 0, 0, LABELS)
+
+
+def dense(xp: Any, hidden: Any, weight: Any, labels: Any, **knobs: Any) -> Any:
+    """The definition: the sparse cross-entropy of the materialised (soft-capped) logits."""
+    bias, cap = knobs.pop("bias", None), knobs.pop("logit_softcap", None)
+    knobs.pop("chunk_size", None)
+    z = xp.matmul(hidden, xp.matrix_transpose(weight))
+    if bias is not None:
+        z = z + bias
+    if cap is not None:
+        z = cap * xp.tanh(z / cap)
+    return lossport.sparse_softmax_cross_entropy(z, labels, **knobs)
+
+
+def _on(backend: str, dtype: str, knobs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    dev = device_for(backend)
+    arrays = [parity.convert(backend, a, dtype, dev) for a in (HIDDEN, WEIGHT, _labels(knobs))]
+    return arrays, {k: parity.convert(backend, v, dtype, dev) for k, v in knobs.items()}
+
+
+# -- values ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(KNOBS))
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_value_matches_the_dense_form(backend: str, dtype: str, name: str) -> None:
+    knobs = KNOBS[name]
+    expected = np.asarray(dense(np, HIDDEN, WEIGHT, _labels(knobs), **dict(knobs)))  # NumPy float64
+    (h, w, y), kw = _on(backend, dtype, knobs)
+    got = lossport.linear_cross_entropy(h, w, y, chunk_size=4, **kw)
+    assert parity.to_numpy(got).shape == expected.shape
+    assert parity.compare(parity.to_numpy(got), expected, dtype) <= 1.0
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4, V, 1000, None])
+def test_the_chunk_does_not_change_the_value(chunk: int | None) -> None:
+    """Summed in another order only: float64 values within a few ulps of the dense form's (measured ≤ 4e-16)."""
+    knobs = dict(KNOBS["everything"], reduction="none")
+    expected = dense(np, HIDDEN, WEIGHT, LABELS, **dict(knobs))
+    got = lossport.linear_cross_entropy(HIDDEN, WEIGHT, LABELS, chunk_size=chunk, **knobs)
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-15)
+
+
+def test_chunk_for_keeps_the_budget() -> None:
+    """``CHUNK_BUDGET // N`` rounded down to 128s (hand: 2²³ / 4096 = 2048, / 8192 = 1024), within [128, V]."""
+    assert linear.CHUNK_BUDGET == 1 << 23
+    assert linear.chunk_for(4096, 32000) == 2048
+    assert linear.chunk_for(8192, 256000) == 1024
+    assert linear.chunk_for(3000, 32000) == 2688  # 2796 rounded down to 128s
+    assert linear.chunk_for(10**6, 32000) == 128
+    assert linear.chunk_for(4, 11) == 11
+
+
+def test_confident_prediction_keeps_its_relative_accuracy() -> None:
+    """Logits (30, 0) with label 0: the loss is log1p(e^-30) = 9.357622968839299e-14 (hand, math.log1p), which the
+    naive m + log(Σ e^(z − m)) − z_y rounds to 0; the online form keeps it to an ulp, as the dense form does."""
+    hidden, weight = np.array([[30.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    got = float(lossport.linear_cross_entropy(hidden, weight, np.array([0]), chunk_size=1))
+    assert got == pytest.approx(math.log1p(math.exp(-30.0)), rel=4e-16)
+
+
+def test_return_lse() -> None:
+    """The per-token log-sum-exp of the (soft-capped) logits, NumPy float64 by hand, beside the dense loss."""
+    knobs = {"bias": BIAS, "logit_softcap": 2.0, "reduction": "none"}
+    loss, lse = lossport.linear_cross_entropy(HIDDEN, WEIGHT, _labels(knobs), chunk_size=4, return_lse=True,
+                                              **knobs)
+    z = 2.0 * np.tanh((HIDDEN @ WEIGHT.T + BIAS) / 2.0)
+    np.testing.assert_allclose(lse, np.log(np.exp(z).sum(-1)), rtol=1e-14)
+    np.testing.assert_allclose(loss, dense(np, HIDDEN, WEIGHT, _labels(knobs), **dict(knobs)), rtol=1e-14)
+    assert lse.shape == (N,) and lse.dtype == np.float64
+
+
+def test_leading_dimensions() -> None:
+    """hidden (2, 3, H) and labels (2, 3) give the dense form's (2, 3) per-token losses."""
+    h, y = rng.normal(size=(2, 3, H)), rng.integers(0, V, size=(2, 3))
+    got = lossport.linear_cross_entropy(h, WEIGHT, y, reduction="none", chunk_size=4)
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got, dense(np, h, WEIGHT, y, reduction="none"), rtol=1e-14)
+
+
+# -- gradients ------------------------------------------------------------------------------------------------
+
+
+def _grads(backend: str, dtype: str, knobs: dict[str, Any], *, use_dense: bool, compiled: bool = False,
+           lse_weight: float = 0.0) -> list[np.ndarray]:
+    """d/d(hidden, weight, bias) of sum(loss) (+ lse_weight·sum(lse)), by the backend's autodiff."""
+    knobs = dict(knobs, bias=BIAS)
+    (h, w, y), kw = _on(backend, dtype, knobs)
+    b = kw.pop("bias")
+
+    def total(h: Any, w: Any, b: Any, summed: Any) -> Any:
+        if use_dense:
+            return summed(dense(xp, h, w, y, bias=b, **dict(kw)))
+        out = lossport.linear_cross_entropy(h, w, y, bias=b, chunk_size=4, return_lse=bool(lse_weight), **kw)
+        return summed(out[0]) + lse_weight * summed(out[1]) if lse_weight else summed(out)
+
+    xp = lossport.array_namespace(h)
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        g = jax.grad(lambda *a: total(*a, jnp.sum), argnums=(0, 1, 2))
+        return [np.asarray(x) for x in (jax.jit(g) if compiled else g)(h, w, b)]
+    if backend == "torch":
+        import torch
+
+        leaves = [a.detach().requires_grad_(True) for a in (h, w, b)]
+        fn = torch.compile(lambda *a: total(*a, torch.sum), fullgraph=True) if compiled else (
+            lambda *a: total(*a, torch.sum))
+        return [g.detach().cpu().numpy() for g in torch.autograd.grad(fn(*leaves), leaves)]
+    import tensorflow as tf
+
+    def tape(h: Any, w: Any, b: Any) -> Any:
+        with tf.GradientTape() as t:
+            t.watch([h, w, b])
+            out = total(h, w, b, tf.reduce_sum)
+        return t.gradient(out, [h, w, b])
+
+    return [g.numpy() for g in (tf.function(tape, jit_compile=True) if compiled else tape)(h, w, b)]
+
+
+RTOL = {"float64": 1e-12, "float32": 2e-5}  # float32: the matrix's 2e-4 would do; measured ≤ 3e-6 here
+
+
+@pytest.mark.parametrize("name", ["plain", "smoothing-class-weights", "everything"])
+@pytest.mark.parametrize("backend", AUTODIFF)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gradients_match_the_dense_autodiff(backend: str, dtype: str, name: str) -> None:
+    expected = _grads(backend, "float64", KNOBS[name], use_dense=True)
+    got = _grads(backend, dtype, KNOBS[name], use_dense=False)
+    for g, e in zip(got, expected):
+        assert g.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(g, e, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(e).max())
+
+
+@pytest.mark.parametrize("backend", [b for b in ("jax", "tensorflow") if b in BACKENDS])
+def test_gradients_compiled(backend: str) -> None:
+    """jax.jit and tf.function(jit_compile=True) of the gradients, every knob, against the eager dense form."""
+    expected = _grads(backend, "float64", KNOBS["everything"], use_dense=True)
+    got = _grads(backend, "float64", KNOBS["everything"], use_dense=False, compiled=True)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * np.abs(e).max())
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+def test_gradients_torch_compile() -> None:
+    """torch.compile(fullgraph=True): the rule's Function with its chunk loop traces whole (one build: slow)."""
+    expected = _grads("torch", "float32", KNOBS["everything"], use_dense=True)
+    got = _grads("torch", "float32", KNOBS["everything"], use_dense=False, compiled=True)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=2e-5, atol=2e-5 * np.abs(e).max())
+
+
+@pytest.mark.parametrize("backend", AUTODIFF)
+def test_lse_is_differentiable(backend: str) -> None:
+    """sum(loss) + 0.5·sum(lse): the lse's cotangent adds 0.5·softmax to ∂/∂z (dense: logsumexp's autodiff)."""
+    knobs = {"logit_softcap": 2.0, "z_loss": 0.1}
+    got = _grads(backend, "float64", knobs, use_dense=False, lse_weight=0.5)
+    xp_dense = _grads(backend, "float64", knobs, use_dense=True)
+    (h, w, b) = HIDDEN, WEIGHT, BIAS
+    z = 2.0 * np.tanh((h @ w.T + b) / 2.0)
+    dz = np.exp(z - z.max(-1, keepdims=True))
+    dz = dz / dz.sum(-1, keepdims=True) * 0.5 * (1.0 - (z / 2.0) ** 2)  # 0.5·softmax·(1 − tanh²)
+    expected = [xp_dense[0] + dz @ w, xp_dense[1] + dz.T @ h, xp_dense[2] + dz.sum(0)]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-13)
+
+
+# -- memory: no (N, V) array ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["numpy", *AUTODIFF])
+def test_no_array_of_the_logits_shape(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every matmul of the forward and the backward is recorded: none has N·V elements or more (N = 7, V = 11,
+    chunks of 4: the largest products are (N, 4), (N, H) and (4, H)); the value is the dense form's."""
+    shapes: list[tuple[int, ...]] = []
+    real = linear._matmul
+
+    def recording(a: Any, b: Any, dtype: Any, /, *, xp: Any) -> Any:
+        out = real(a, b, dtype, xp=xp)
+        shapes.append(tuple(out.shape))
+        return out
+
+    monkeypatch.setattr(linear, "_matmul", recording)
+    if backend == "numpy":
+        lossport.linear_cross_entropy(HIDDEN, WEIGHT, _labels({}), chunk_size=4)
+        assert shapes == [(N, 4), (N, 4), (N, 3)]
+        return
+    got = _grads(backend, "float64", KNOBS["everything"], use_dense=False)
+    expected = _grads(backend, "float64", KNOBS["everything"], use_dense=True)
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)
+    assert sorted(set(shapes)) == sorted({(N, 4), (N, 3), (N, H), (4, H), (3, H)})
+    assert max(math.prod(s) for s in shapes) < N * V
+
+
+@pytest.mark.parametrize("backend", ["numpy", *AUTODIFF])
+def test_jax_traces_one_chunk_body(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under jax.jit the full chunks run in lax.scan (backends/jax.py's scan_chunks): the chunk's logits are traced
+    once for 10 chunks, so compile time does not grow with V / chunk; elsewhere a Python loop computes all 10."""
+    calls = []
+    real = linear._logits
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(linear, "_logits", counting)
+    weight = rng.normal(size=(40, H))
+    (h, _, y), _ = _on(backend, "float32", {})
+    w = parity.convert(backend, weight, "float32", device_for(backend))
+
+    def fn(h: Any, w: Any) -> Any:
+        return lossport.linear_cross_entropy(h, w, y, chunk_size=4)
+
+    if backend == "jax":
+        import jax
+
+        got = parity.to_numpy(jax.jit(fn)(h, w))
+    else:
+        got = parity.to_numpy(fn(h, w))
+    assert len(calls) == (1 if backend == "jax" else 10)
+    assert parity.compare(got, np.asarray(dense(np, HIDDEN, weight, _labels({}))), "float32") <= 1.0
+
+
+# -- 16-bit inputs --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", [b for b in ("jax", "torch", "tensorflow") if b in BACKENDS])
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_16_bit_inputs(backend: str, dtype: str) -> None:
+    """16-bit inputs: the float32 dense form of the same (rounded) inputs within float32's matrix tolerance (the
+    products and sums are float32; only the inputs are rounded); a 16-bit loss and a float32 log-sum-exp."""
+    knobs = {"bias": BIAS, "z_loss": 0.01, "reduction": "none"}
+    rounded = [parity.to_numpy(parity.convert(backend, a, dtype)).astype(np.float64) for a in (HIDDEN, WEIGHT, BIAS)]
+    expected = dense(np, rounded[0], rounded[1], _labels(knobs), **dict(knobs, bias=rounded[2]))
+    (h, w, y), kw = _on(backend, dtype, knobs)
+    loss, lse = lossport.linear_cross_entropy(h, w, y, return_lse=True, chunk_size=4, **kw)
+    assert (_name(loss.dtype), _name(lse.dtype)) == (dtype, "float32")
+    np.testing.assert_allclose(parity.to_numpy(loss).astype(np.float64), expected, rtol=parity.tolerance(dtype)[0])
+    z = rounded[0] @ rounded[1].T + rounded[2]
+    np.testing.assert_allclose(parity.to_numpy(lse), np.log(np.exp(z).sum(-1)), rtol=2e-6)
+
+
+def _name(dtype: Any) -> str:
+    name = getattr(dtype, "name", None)  # NumPy, JAX and TensorFlow dtypes; torch's print as torch.float32
+    return name if isinstance(name, str) else str(dtype).split(".")[-1]
+
+
+# -- bad input ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((HIDDEN, WEIGHT[:, :3], LABELS), {}, ValueError, "weight"),
+        ((HIDDEN, WEIGHT[0], LABELS), {}, ValueError, "2-D"),
+        ((HIDDEN, WEIGHT, LABELS[:3]), {}, ValueError, "labels"),
+        ((HIDDEN, WEIGHT, LABELS), {"bias": BIAS[:3]}, ValueError, "bias"),
+        ((HIDDEN, WEIGHT, LABELS), {"class_weights": CLASS_WEIGHTS[:3]}, ValueError, "class_weights"),
+        ((HIDDEN, WEIGHT, np.where(LABELS < 0, V, LABELS)), {}, ValueError, "labels"),
+        ((HIDDEN, WEIGHT, LABELS), {}, ValueError, "labels"),  # -100 without ignore_index
+        ((HIDDEN, WEIGHT, LABELS.astype(float)), {}, TypeError, "labels"),
+        ((HIDDEN.astype(int), WEIGHT, LABELS), {}, TypeError, "hidden"),
+        ((HIDDEN, WEIGHT[:0], LABELS), {}, ValueError, "weight"),
+        ((HIDDEN, WEIGHT, LABELS), {"ignore_index": -100, "chunk_size": 0}, ValueError, "chunk_size"),
+        ((HIDDEN, WEIGHT, LABELS), {"ignore_index": -100, "logit_softcap": -1.0}, ValueError, "logit_softcap"),
+        ((HIDDEN, WEIGHT, LABELS), {"ignore_index": -100, "label_smoothing": 1.5}, ValueError, "label_smoothing"),
+    ],
+)
+def test_bad_input(args: tuple[Any, ...], kwargs: dict[str, Any], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        lossport.linear_cross_entropy(*args, **kwargs)
