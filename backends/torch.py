@@ -121,6 +121,10 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     def log_sigmoid(x: Any) -> Any:
         return F.logsigmoid(x)  # min(x, 0) - log1p(exp(-|x|))
 
+    def sign(x: Any) -> Any:
+        # torch.sign(NaN) is 0; NaN is kept by a where (array-api-compat's masked assignment breaks torch.func.vmap)
+        return torch.where(torch.isnan(x), x, torch.sign(x)) if x.dtype.is_floating_point else torch.sign(x)
+
     def mul0(a: Any, b: Any) -> Any:
         # The generic a * where(a == 0, zeros_like(b), b), without the zeros tensor (a Python 0 is fine here).
         return a * torch.where(a == 0, 0.0, b)
@@ -201,6 +205,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "log_softmax_at": log_softmax_at,
         "logsumexp": logsumexp,
         "mul0": mul0,
+        "sign": sign,
         "one_hot": one_hot,
         "softplus": softplus,
         "xlogy": xlogy,
@@ -237,7 +242,7 @@ def is_concrete(x: Any) -> bool:
         return False
     # FakeTensors (export, meta tracing) carry no values either, nor do torch.func.vmap's batched tensors (one
     # value per batch entry: reading one raises), however deep under other functorch wrappers (vmap of grad).
-    if x.is_meta or type(x).__name__ == "FakeTensor":
+    if x.is_meta or type(x).__name__ == "FakeTensor" or _is_fake(x):
         return False
     functorch = torch._C._functorch
     while functorch.is_functorch_wrapped_tensor(x):
@@ -245,6 +250,12 @@ def is_concrete(x: Any) -> bool:
             return False
         x = functorch.get_unwrapped(x)
     return True
+
+
+def _is_fake(x: Any) -> bool:
+    """A FakeTensor, or one under functionalization (torch.export, make_fx's fake mode): no values to read."""
+    fake = sys.modules.get("torch._subclasses.fake_tensor")
+    return fake is not None and fake.is_fake(x)
 
 
 def is_cpu(x: Any) -> bool:

@@ -8,14 +8,16 @@ type, so it never imports a framework and costs about a microsecond.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from lossport import backends
 
-__all__ = ["USED_NAMESPACE_FUNCTIONS", "array_namespace", "device"]
+__all__ = ["USED_NAMESPACE_FUNCTIONS", "array_namespace", "device", "is_scalar"]
 
 _SCALARS = (bool, int, float, complex)
+_NUMPY_NAMESPACES = ("array_api_compat.numpy", "numpy")
 
 # Every namespace function and dtype that lossport calls, kept in one place: each adapter's namespace is tested
 # against this list (tests/test_namespaces.py), and a test checks that lossport/ calls nothing outside it.
@@ -57,24 +59,109 @@ def _not_an_array(x: object, index: int, names: Sequence[str] | None) -> TypeErr
     )
 
 
+def _is_array_api_obj(x: object) -> bool:
+    """An array of any Array API library: one with ``__array_namespace__``, or one array-api-compat wraps (Dask,
+    recognised by its type's module without importing Dask)."""
+    if hasattr(x, "__array_namespace__"):
+        return True
+    import array_api_compat
+
+    return bool(array_api_compat.is_array_api_obj(x))
+
+
+# -- primitives some namespaces lack: one fallback each, used only where the namespace has none ---------------
+
+
+def _take_along_axis(xp: Any) -> Any:
+    def take_along_axis(x: Any, indices: Any, /, *, axis: int = -1) -> Any:
+        """``x``'s entries at ``indices`` along ``axis`` by a one-hot mask (O(k·n) memory: a fallback only)."""
+        x_last = xp.moveaxis(x, axis, -1)
+        index = xp.moveaxis(indices, axis, -1)
+        n = x_last.shape[-1]
+        index = xp.where(index < 0, index + n, index)
+        hit = xp.expand_dims(index, axis=-1) == xp.arange(n, dtype=index.dtype, device=device(x))
+        rows = xp.expand_dims(x_last, axis=-2)
+        picked = xp.sum(xp.where(hit, rows, xp.zeros_like(rows)), axis=-1, dtype=x.dtype)
+        return xp.moveaxis(picked, -1, axis)
+
+    return take_along_axis
+
+
+_FALLBACKS: dict[str, Any] = {"take_along_axis": _take_along_axis}
+
+
+class _Completed:
+    """A namespace with lossport's fallbacks for the primitives it lacks; everything else is the namespace's own."""
+
+    def __init__(self, xp: Any, missing: Sequence[str]) -> None:
+        self._xp = xp
+        self.__name__ = getattr(xp, "__name__", type(xp).__name__)
+        for name in missing:
+            setattr(self, name, _FALLBACKS[name](self))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._xp, name)
+
+
+_completed: dict[int, Any] = {}
+
+
+def _complete(xp: Any) -> Any:
+    """``xp``, or ``xp`` with the fallbacks of :data:`_FALLBACKS` it lacks (Dask and pydata sparse have no
+    ``take_along_axis``); cached per namespace."""
+    key = id(xp)
+    done = _completed.get(key)
+    if done is None:
+        missing = [name for name in _FALLBACKS if not hasattr(xp, name)]
+        done = _Completed(xp, missing) if missing else xp
+        _completed[key] = done
+    return done
+
+
+def _is_scalar(x: object) -> bool:
+    """A Python number (NumPy's float64 and complex128 subclass Python's, but are NumPy arrays of shape ())."""
+    return isinstance(x, _SCALARS) and not hasattr(x, "dtype")
+
+
+def _is_numpy_scalar(x: object) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.generic)
+
+
+def is_scalar(x: object) -> bool:
+    """Whether ``x`` is a Python or NumPy scalar: an argument that entries may broadcast into the call's namespace."""
+    return _is_scalar(x) or _is_numpy_scalar(x)
+
+
+def _scalar_where_array(x: object, index: int, names: Sequence[str]) -> TypeError:
+    what = f"`{names[index]}`" if index < len(names) else f"argument {index}"
+    return TypeError(
+        f"{what} must be an array of a supported framework (NumPy, JAX, PyTorch, TensorFlow, or any Array API "
+        f"library); got a scalar {type(x).__name__} (convert it with your framework's asarray)"
+    )
+
+
 def array_namespace(*arrays: Any, xp: Any = None, names: Sequence[str] | None = None) -> Any:
     """The Array API namespace of ``arrays``, or ``xp`` when given.
 
     Parameters
     ----------
     *arrays : array or None or Python scalar
-        The inputs of one loss call. ``None`` and Python scalars are ignored.
+        The inputs of one loss call. ``None`` and Python scalars are ignored. A NumPy scalar (``np.float64(1)``)
+        is a NumPy array of shape ``()`` in a call of NumPy arrays, or of NumPy scalars only, and a scalar like
+        Python's beside another framework's arrays.
     xp : namespace, optional
         Returned as is when given (after checking that every input is an array at all).
     names : sequence of str, optional
-        The arguments' names, used in error messages.
+        The arguments' names, used in error messages. Given (lossport's own entries), a scalar is rejected
+        with a message naming its argument: an entry that broadcasts a scalar target converts it first.
 
     Returns
     -------
     namespace
         ``array_api_compat.numpy`` for NumPy, ``array_api_compat.torch`` for PyTorch, ``jax.numpy`` for JAX,
         lossport's TensorFlow namespace for TensorFlow, and whatever ``array_api_compat.array_namespace``
-        returns for any other Array API library.
+        returns for any other Array API library (Dask included, detected without importing it).
 
     Raises
     ------
@@ -83,24 +170,43 @@ def array_namespace(*arrays: Any, xp: Any = None, names: Sequence[str] | None = 
         is no array among them.
     """
     if xp is not None:
+        xp = _complete(xp)
         for i, x in enumerate(arrays):
-            if x is not None and not isinstance(x, _SCALARS) and not hasattr(x, "dtype"):
+            if x is None:
+                continue
+            if _is_scalar(x) or (_is_numpy_scalar(x) and getattr(xp, "__name__", "") not in _NUMPY_NAMESPACES):
+                if names is not None:
+                    raise _scalar_where_array(x, i, names)
+            elif not hasattr(x, "dtype"):
                 raise _not_an_array(x, i, names)
         return xp
     adapter = None
     others: list[Any] = []
+    numpy_scalars: list[int] = []
     for i, x in enumerate(arrays):
-        if x is None or isinstance(x, _SCALARS):
+        if x is None:
+            continue
+        if _is_scalar(x):
+            if names is not None:
+                raise _scalar_where_array(x, i, names)
+            continue
+        if _is_numpy_scalar(x):
+            numpy_scalars.append(i)
             continue
         found = backends.adapter_for(x)
         if found is None:
-            if isinstance(x, (list, tuple, str, bytes, dict)) or not hasattr(x, "__array_namespace__"):
+            if isinstance(x, (list, tuple, str, bytes, dict)) or not _is_array_api_obj(x):
                 raise _not_an_array(x, i, names)
             others.append(x)
         elif adapter is None:
             adapter = found
         elif found is not adapter:
             _fail_mixed(adapter.NAME, found.NAME)
+    if numpy_scalars:
+        if adapter is None and not others:
+            adapter = backends.load("numpy")
+        elif (adapter is None or adapter.NAME != "numpy") and names is not None:
+            raise _scalar_where_array(arrays[numpy_scalars[0]], numpy_scalars[0], names)
     if adapter is not None:
         if others:
             _fail_mixed(adapter.NAME, type(others[0]).__module__.split(".")[0])
@@ -111,7 +217,7 @@ def array_namespace(*arrays: Any, xp: Any = None, names: Sequence[str] | None = 
     import array_api_compat
 
     try:
-        return array_api_compat.array_namespace(*others)
+        return _complete(array_api_compat.array_namespace(*others))
     except TypeError as e:
         kinds = sorted({type(x).__module__.split(".")[0] for x in others})
         if len(kinds) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from lossport._validation import check_broadcastable, check_option
+from lossport._validation import check_broadcastable, check_non_negative_values, check_option
 
 __all__ = ["REDUCTIONS", "Reduction", "check_reduction", "reduce_loss"]
 
@@ -42,6 +42,7 @@ def reduce_loss(
     shape = tuple(loss.shape)
     if weights is not None:
         check_broadcastable("weights", weights, shape, "unreduced loss")
+        check_non_negative_values("weights", weights, xp=xp)  # a negative weight makes "mean" meaningless
         weights = xp.astype(weights, loss.dtype, copy=False)
         loss = loss * weights
         scale = weights if scale is None else scale * weights

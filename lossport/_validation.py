@@ -4,19 +4,22 @@ Metadata checks (dtype, shape, options) always run: they read static metadata an
 Value checks (labels in range, probabilities in [0, 1], ...) read array values, so they run only on concrete
 arrays (never on JAX tracers, symbolic TensorFlow tensors or under ``torch.compile``), and by default only on
 the CPU, where they cost no device synchronisation. ``LOSSPORT_CHECKS=1`` turns them on on accelerators too,
-``LOSSPORT_CHECKS=0`` turns them off everywhere, and :func:`value_checks` does either for a block of code.
+``LOSSPORT_CHECKS=0`` turns them off everywhere, and :func:`value_checks` does either for a block of code (in its
+own thread or asyncio task only). Arrays whose values cannot be read without forcing them (traced, fake, meta,
+vmap-batched, or lazy like Dask's) are never value-checked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from lossport import backends
-from lossport._namespace import array_namespace
+from lossport._namespace import array_namespace, device, is_scalar
 
 __all__ = [
     "check_floating",
@@ -47,8 +50,11 @@ def _mode_from_env() -> str | None:
     raise ValueError(msg)
 
 
-# None: on for concrete CPU arrays only; "on": on for every concrete array; "off": never.
-_mode: list[str | None] = [_mode_from_env()]
+# None: on for concrete CPU arrays only; "on": on for every concrete array; "off": never. The environment variable
+# sets the process-wide default; value_checks() sets it for its own thread or asyncio task only, as
+# decimal.localcontext and numpy.errstate do (a context variable: other threads and tasks keep their own).
+_ENV_MODE = _mode_from_env()
+_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar("lossport_value_checks", default=_ENV_MODE)
 
 
 @contextlib.contextmanager
@@ -66,12 +72,11 @@ def value_checks(enabled: bool = True) -> Iterator[None]:
     >>> with lossport.value_checks(False):
     ...     loss = lossport.binary_cross_entropy(np.array([0.5]), np.array([1.0]))
     """
-    previous = _mode[0]
-    _mode[0] = "on" if enabled else "off"
+    token = _mode.set("on" if enabled else "off")
     try:
         yield
     finally:
-        _mode[0] = previous
+        _mode.reset(token)
 
 
 def values_checked(x: Array) -> bool:
@@ -79,10 +84,16 @@ def values_checked(x: Array) -> bool:
     adapter = backends.adapter_for(x)
     if adapter is not None and not adapter.is_concrete(x):
         return False
-    mode = _mode[0]
-    if mode is None:
-        return adapter is None or adapter.is_cpu(x)
-    return mode == "on"
+    mode = _mode.get()
+    if mode == "off":
+        return False
+    if adapter is None:
+        # Any other Array API library: no value check on a lazy array (Dask, ndonnx), where reading a value
+        # would compute the graph inside the call. array-api-compat tells without importing the library.
+        import array_api_compat
+
+        return not array_api_compat.is_lazy_array(x)
+    return mode == "on" or adapter.is_cpu(x)
 
 
 def _fails(ok: Array, /, *, xp: Any) -> bool:
@@ -94,6 +105,11 @@ def _fails(ok: Array, /, *, xp: Any) -> bool:
     adapter = backends.adapter_for(ok)
     if adapter is not None and not adapter.is_concrete(ok):
         return False
+    if adapter is None:
+        import array_api_compat
+
+        if array_api_compat.is_lazy_array(ok):
+            return False
     return not bool(ok)
 
 
@@ -259,13 +275,32 @@ def elementwise_inputs(
     Returns ``(xp, predictions, targets, out_dtype)`` with both arrays cast to the compute dtype (integer or
     boolean targets too), so that every later operator sees one dtype.
     """
-    xp = array_namespace(predictions, targets, weights, where, xp=xp, names=(*names, "weights", "where"))
+    scalar = is_scalar(targets) and not is_scalar(predictions)
+    xp = array_namespace(predictions, None if scalar else targets, weights, where, xp=xp,
+                         names=(*names, "weights", "where"))
     check_floating(names[0], predictions, xp=xp)
+    if scalar:
+        targets = broadcast_scalar(names[1], targets, predictions, xp=xp)
     check_same_shape(names[0], predictions, names[1], targets)
     dtype, out_dtype = compute_dtype(predictions, targets, xp=xp)
     predictions = xp.astype(predictions, dtype, copy=False)
     targets = xp.astype(targets, dtype, copy=False)
     return xp, predictions, targets, out_dtype
+
+
+def broadcast_scalar(name: str, value: Any, like: Array, /, *, xp: Any, integer: bool = False) -> Array:
+    """A Python or NumPy scalar ``value`` given for the array argument ``name``, as an array of ``like``'s shape,
+    namespace and device: a target broadcast as ``predictions - 1.0`` would broadcast it. Its dtype is ``like``'s
+    (the predictions decide, as for a Python scalar in the standard), or the default integer with ``integer``."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, complex) or (integer and not isinstance(value, int)):
+        kind = "an integer" if integer else "a real number"
+        msg = f"`{name}` must be {kind} when given as a scalar; got {value!r}"
+        raise TypeError(msg)
+    if not integer:
+        return xp.full_like(like, value)
+    index = xp.asarray(int(value), device=device(like))
+    return index + xp.zeros_like(like, dtype=index.dtype)
 
 
 # -- knobs and axes shared by the families ------------------------------------------------------------------
@@ -346,13 +381,16 @@ def class_index_inputs(
     ``scores`` come back with the class axis last, in the compute dtype; labels equal to ``ignore_index`` are
     replaced by 0 (any valid index) and ``keep`` is False there (None without ``ignore_index``).
     """
+    scalar = is_scalar(labels) and not is_scalar(scores)
     xp = array_namespace(
-        scores, labels, class_weights, weights, where, xp=xp,
+        scores, None if scalar else labels, class_weights, weights, where, xp=xp,
         names=(name, "labels", "class_weights", "weights", "where"),
     )
     check_floating(name, scores, xp=xp)
-    check_integer("labels", labels, xp=xp)
     scores = axis_last(name, scores, axis, xp=xp)
+    if scalar:
+        labels = broadcast_scalar("labels", labels, scores[..., 0], xp=xp, integer=True)
+    check_integer("labels", labels, xp=xp)
     check_shape("labels", labels, tuple(scores.shape)[:-1], f"`{name}`'s shape without the class axis")
     num_classes = tuple(scores.shape)[-1]
     if class_weights is not None:

@@ -43,8 +43,67 @@ def test_python_list(backend: str) -> None:
 
 
 def test_only_scalars() -> None:
-    with pytest.raises(TypeError, match="at least one array"):
+    with pytest.raises(TypeError, match=r"`predictions` must be an array.*got a scalar float"):
         lossport.mean_squared_error(1.0, 2.0)
+    with pytest.raises(TypeError, match="at least one array"):  # the public dispatch ignores scalars
+        lossport.array_namespace(1.0, None)
+
+
+# -- Python and NumPy scalars where an array is expected ------------------------------------------------------
+
+
+def test_numpy_scalars_are_numpy_arrays() -> None:
+    # (1 - 0)² = 1 by hand; NumPy scalars are NumPy arrays of shape ().
+    assert float(lossport.mean_squared_error(np.float64(1), np.float64(0))) == 1.0
+    assert float(lossport.mean_absolute_error(np.float32(3), np.float32(1))) == 2.0
+
+
+@pytest.mark.parametrize("scalar", [1.0, 1, np.float64(1.0), np.int64(1)], ids=["float", "int", "np.float64",
+                                                                               "np.int64"])
+def test_scalar_target_is_broadcast(backend: str, scalar) -> None:
+    p = arr(backend, [1.0, 2.0, 4.0])
+    # ((0² + 1² + 3²) / 3 by hand; the predictions' dtype and framework (a scalar is weakly typed).
+    out = lossport.mean_squared_error(p, scalar)
+    assert type(out).__module__.split(".")[0] == type(p).__module__.split(".")[0]
+    assert "float32" in str(out.dtype)
+    np.testing.assert_allclose(parity.to_numpy(out), 10 / 3, rtol=1e-6)
+    same = lossport.binary_cross_entropy_with_logits(p, scalar, reduction="none")
+    np.testing.assert_allclose(parity.to_numpy(same), parity.to_numpy(
+        lossport.binary_cross_entropy_with_logits(p, arr(backend, [1.0, 1.0, 1.0]), reduction="none")), rtol=1e-6)
+
+
+@pytest.mark.parametrize("scalar", [2, np.int64(2)], ids=["int", "np.int64"])
+def test_scalar_label_is_broadcast(backend: str, scalar) -> None:
+    logits = arr(backend, [[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])
+    expected = lossport.sparse_softmax_cross_entropy(logits, arr(backend, [2, 2], "int64"), reduction="none")
+    got = lossport.sparse_softmax_cross_entropy(logits, scalar, reduction="none")
+    np.testing.assert_allclose(parity.to_numpy(got), parity.to_numpy(expected), rtol=1e-6)
+    with pytest.raises(TypeError, match=r"`labels` must be an integer when given as a scalar; got 1.5"):
+        lossport.sparse_softmax_cross_entropy(logits, 1.5)
+
+
+def test_scalar_where_an_array_is_required(backend: str) -> None:
+    p = arr(backend, [0.2, 0.8])
+    with pytest.raises(TypeError, match=r"`predictions` must be an array.*got a scalar float"):
+        lossport.mean_squared_error(0.5, p)
+    if backend != "numpy":  # beside NumPy arrays a NumPy scalar is a NumPy array, of the wrong shape here
+        with pytest.raises(TypeError, match=r"`predictions` must be an array.*got a scalar float64"):
+            lossport.mean_squared_error(np.float64(0.5), p)
+    with pytest.raises(TypeError, match=r"`weights` must be an array.*got a scalar float"):
+        lossport.mean_squared_error(p, p, weights=2.0)
+    with pytest.raises(TypeError, match=r"`targets` must be an array.*got a scalar float"):
+        lossport.kl_divergence(p, 0.5)  # a distribution's entry broadcasts nothing
+
+
+def test_negative_weights(backend: str) -> None:
+    p, t = arr(backend, [1.0, 2.0]), arr(backend, [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"`weights` must be non-negative; got -1.0"):
+        lossport.mean_squared_error(p, t, weights=arr(backend, [1.0, -1.0]))
+    with pytest.raises(ValueError, match=r"`weights` must be non-negative"):
+        lossport.sparse_softmax_cross_entropy(arr(backend, [[0.0, 1.0]]), arr(backend, [1], "int64"),
+                                              weights=arr(backend, [-2.0]))
+    with lossport.value_checks(False):  # a value check: off with the others
+        lossport.mean_squared_error(p, t, weights=arr(backend, [1.0, -1.0]))
 
 
 def test_shape_mismatch_is_not_broadcast(backend: str) -> None:
