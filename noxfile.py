@@ -1,4 +1,4 @@
-"""The matrix as nox sessions: one test session per framework, plus lint, types, bench and build.
+"""The matrix as nox sessions: one test session per framework, plus lint, types, bench, build and docs.
 
 ``nox -s tests-torch`` runs the suite with only NumPy, array-api-strict and torch installed, so that a missing
 optional import shows up; ``nox -s lint types`` checks style, the framework-import ban, and types.
@@ -53,3 +53,16 @@ def bench(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     session.install("build")
     session.run("python", "-m", "build")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, warnings as errors: docs/site/_build/html/index.html.
+
+    The gallery runs the PyTorch form of each example (``LOSSPORT_DOCS_QUICK=1`` shortens them,
+    ``LOSSPORT_DOCS_GALLERY=0`` shows them without running); ``nox -s docs -- -E`` rebuilds from scratch.
+    """
+    session.install(TORCH_CPU)
+    session.install("-e", ".[docs]")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", *session.posargs, "docs/site",
+                "docs/site/_build/html")

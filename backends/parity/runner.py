@@ -32,6 +32,7 @@ __all__ = [
     "import_backend",
     "reference",
     "relative_error",
+    "resolve_device",
     "run_case",
     "run_parity",
     "to_numpy",
@@ -114,6 +115,67 @@ def default_device(name: str) -> Any:
     return None
 
 
+def resolve_device(name: str, spec: str) -> Any:
+    """The backend's device object for a device name, or ValueError when the backend has no such device here.
+
+    ``spec`` is what ``lossport parity --device`` takes: ``cpu``, ``cuda`` / ``gpu`` (``cuda:1`` / ``gpu:1``),
+    ``tpu``, ``mps``, or array-api-strict's own names (``CPU_DEVICE``, ``device1``, ``device2``). NumPy has the
+    host only.
+    """
+    kind, _, index_text = spec.partition(":")
+    kind = kind.lower()
+    if index_text and not index_text.isdigit():
+        msg = f"device {spec!r}: the index after ':' must be a number"
+        raise ValueError(msg)
+    index = int(index_text or 0)
+    mod = import_backend(name)
+    if name == "numpy":
+        if kind == "cpu":
+            return None
+        msg = f"NumPy runs on the host only, not on {spec!r}"
+        raise ValueError(msg)
+    if name == "array_api_strict":
+        try:
+            return mod.Device("CPU_DEVICE" if kind == "cpu" else spec)
+        except ValueError as e:
+            msg = f"array-api-strict has no device {spec!r} (it has CPU_DEVICE, device1, device2)"
+            raise ValueError(msg) from e
+    if name == "torch":
+        kind = "cuda" if kind == "gpu" else kind
+        if kind == "meta":
+            msg = "torch's meta device holds no values to compare"
+            raise ValueError(msg)
+        try:
+            device = mod.device(kind, index) if index_text or kind != "cpu" else mod.device("cpu")
+            mod.empty(0, device=device)
+        except (RuntimeError, AssertionError, ValueError) as e:
+            msg = f"torch has no device {spec!r} here: {e}"
+            raise ValueError(msg) from e
+        return device
+    if name == "jax":
+        import jax
+
+        platform = "gpu" if kind == "cuda" else kind
+        try:
+            devices = jax.devices(platform)
+        except RuntimeError as e:
+            msg = f"JAX has no {platform!r} device here: {e}"
+            raise ValueError(msg) from e
+        if index >= len(devices):
+            msg = f"JAX has {len(devices)} {platform!r} device(s); got {spec!r}"
+            raise ValueError(msg)
+        return devices[index]
+    if name == "tensorflow":
+        tf_kind = {"cuda": "GPU", "gpu": "GPU", "cpu": "CPU", "tpu": "TPU"}.get(kind)
+        found = mod.config.list_logical_devices(tf_kind) if tf_kind else []
+        if index >= len(found):
+            msg = f"TensorFlow has no device {spec!r} here (logical devices: {mod.config.list_logical_devices()})"
+            raise ValueError(msg)
+        return found[index].name
+    msg = f"unknown backend {name!r}"
+    raise ValueError(msg)
+
+
 def convert(name: str, value: Any, dtype: str, device: Any = None) -> Any:
     """A NumPy value (array, list of arrays, or Python object) as the backend's array of ``dtype``."""
     if isinstance(value, (list, tuple)):
@@ -137,7 +199,11 @@ def convert(name: str, value: Any, dtype: str, device: Any = None) -> Any:
         t = mod.asarray(value, dtype=getattr(mod, dtype) if floating else None)
         return t.to(device) if device is not None else t
     if name == "tensorflow":
-        return mod.constant(value, dtype=getattr(mod, dtype) if floating else None)
+        out = mod.constant(value, dtype=getattr(mod, dtype) if floating else None)
+        if device is None:
+            return out
+        with mod.device(device):
+            return mod.identity(out)
     msg = f"unknown backend {name!r}"
     raise ValueError(msg)
 
@@ -238,6 +304,11 @@ def run_case(
         import jax
 
         call = jax.jit(call)
+    if backend == "tensorflow" and device is not None:  # a TensorFlow tensor does not carry its placement along
+        import tensorflow as tf
+
+        with tf.device(device):
+            return call(*leaves)
     return call(*leaves)
 
 
@@ -307,15 +378,18 @@ class Row:
         return not self.error and self.worst <= 1.0
 
 
-def _backend_rows(loss: str, cases: list[Case], backend: str) -> Row:
+def _backend_rows(loss: str, cases: list[Case], backend: str, device: str | None = None) -> Row:
     worst, rel, count, error = 0.0, 0.0, 0, ""
-    device = default_device(backend)
+    try:
+        dev = default_device(backend) if device is None else resolve_device(backend, device)
+    except ValueError as e:
+        return Row(loss, "numpy-float64", backend, 0, math.inf, f"device: {e}")
     for case in cases:
         for dtype in ("float32", "float64"):
             try:
                 # JAX runs under jax.jit, as JAX users run it: eager JAX compiles every operation apart, which
                 # would take the report past a minute (the test suite checks JAX eager as well).
-                actual = to_numpy(run_case(case, backend, dtype, device, jit=backend == "jax"))
+                actual = to_numpy(run_case(case, backend, dtype, dev, jit=backend == "jax"))
                 expected = reference(case, dtype)
                 worst = max(worst, compare(actual, expected, dtype))
                 rel = max(rel, relative_error(actual, expected))
@@ -325,12 +399,12 @@ def _backend_rows(loss: str, cases: list[Case], backend: str) -> Row:
     return Row(loss, "numpy-float64", backend, count, worst, error, rel)
 
 
-def _loss_rows(loss: str, backends: Sequence[str], anchors: bool) -> list[Row]:
-    """One loss on every backend, then against each of its installed anchors."""
+def _loss_rows(loss: str, backends: Sequence[str], anchors: bool, device: str | None = None) -> list[Row]:
+    """One loss on every backend (on ``device``, by name), then against each of its installed anchors (on the host)."""
     from lossport._registry import LOSSES
 
     cases = cases_for(loss)
-    rows = [_backend_rows(loss, cases, b) for b in backends]
+    rows = [_backend_rows(loss, cases, b, device) for b in backends]
     if anchors:
         from lossport.backends.parity import anchors as anchor_table
 
@@ -347,23 +421,47 @@ def _init_worker(backends: Sequence[str]) -> None:
 
 
 def run_parity(
-    backends: Iterable[str] | None = None, *, anchors: bool = True, jobs: int = 1
+    backends: Iterable[str] | None = None,
+    *,
+    anchors: bool = True,
+    jobs: int = 1,
+    losses: Iterable[str] | None = None,
+    device: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Row]:
-    """Every loss on every (installed) backend against NumPy float64, and against every installed anchor.
+    """Every loss (or ``losses``) on every (installed) backend against NumPy float64, and against every installed anchor.
 
-    ``jobs > 1`` spreads the losses over that many worker processes (started fresh, not forked: forking after
-    TensorFlow or torch has started its threads is unsafe); rows come back in the registry's order.
+    ``device`` names the device every backend runs on (see :func:`resolve_device`; default: ``LOSSPORT_DEVICE``
+    for torch and JAX, the host for the rest); the reference and the anchors run on the host. ``progress`` is
+    called with each loss's name once its rows are done. ``jobs > 1`` spreads the losses over that many worker
+    processes (started fresh, not forked: forking after TensorFlow or torch has started its threads is unsafe);
+    rows come back in the registry's order.
     """
     from lossport._registry import LOSSES
 
     names = list(backends) if backends is not None else available_backends()
+    selected = list(LOSSES) if losses is None else list(losses)
+    unknown = [loss for loss in selected if loss not in LOSSES]
+    if unknown:
+        msg = f"unknown loss(es) {unknown}; choose from {sorted(LOSSES)}"
+        raise ValueError(msg)
+    out: list[Row] = []
     if jobs <= 1:
         _init_worker(names)
-        return [row for loss in LOSSES for row in _loss_rows(loss, names, anchors)]
+        for loss in selected:
+            out += _loss_rows(loss, names, anchors, device)
+            if progress is not None:
+                progress(loss)
+        return out
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
+    n = len(selected)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(names,)) as pool:
-        results = pool.map(_loss_rows, LOSSES, [names] * len(LOSSES), [anchors] * len(LOSSES))
-        return [row for rows in results for row in rows]
+        results = pool.map(_loss_rows, selected, [names] * n, [anchors] * n, [device] * n)
+        for loss, rows in zip(selected, results):
+            out += rows
+            if progress is not None:
+                progress(loss)
+    return out
