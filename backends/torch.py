@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import sys
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -130,7 +132,11 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return a * torch.where(a == 0, 0.0, b)
 
     def clamped_log(p: Any, *, floor: float = -100.0) -> Any:
-        # The generic double where, with clamp for array-api-compat's slower clip: 5 kernels instead of 7.
+        # The generic double where, with clamp for array-api-compat's slower clip: 5 kernels instead of 7. When
+        # nothing records (a rule's forward), one temporary rewritten in place: NaN and −inf (p ≤ 0, NaN) to the
+        # floor, as the generic form's `p > 0` does.
+        if _in_place(p):
+            return torch.log(p).nan_to_num_(nan=floor, posinf=math.inf, neginf=floor).clamp_(min=floor)
         positive = p > 0
         return torch.where(positive, torch.log(torch.where(positive, p, 1.0)).clamp(min=floor), floor)
 

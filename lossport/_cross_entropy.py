@@ -274,7 +274,7 @@ def _probability_ce_vjp(knobs: tuple[float | None], p: Array, y: Array, *, scale
     """``∂ℓ/∂p_c = −y_c / p_c`` where ``p_c`` is inside the clip and ``log p_c`` above the floor (0 elsewhere: the
     clip's and the floor's gradients), ``∂ℓ/∂y_c = −max(log p_c, −100)``, each times the row's scale. One division
     and one ``where``: the composition's autodiff saves ``log p``, the clip's and the floor's masks and replays
-    four passes."""
+    four passes. A label of ±inf or NaN where the gradient is 0 gives NaN, as the composition's would."""
     (eps,) = knobs
     scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
     grad_p = grad_y = None
@@ -283,11 +283,10 @@ def _probability_ce_vjp(knobs: tuple[float | None], p: Array, y: Array, *, scale
         if y.ndim < p.ndim:  # −1/p_y at the label's entry only
             classes = xp.arange(tuple(p.shape)[-1], dtype=y.dtype, device=device(p))
             kept = kept & (classes == xp.expand_dims(y, axis=-1))
-            ratio = xp.ones_like(p)
-        else:
-            ratio = y
-        safe = xp.where(kept, p, xp.ones_like(p))  # no 0/0 where the gradient is 0 (nor in its derivative)
-        grad_p = xp.where(kept, ratio / safe, xp.zeros_like(p)) * -scale
+        # Dividing by +inf where the gradient is 0: no 0/0 (nor in the derivative), and no second `where`, so two
+        # full-size arrays at a time.
+        safe = xp.where(kept, p, xp.full_like(p, math.inf))
+        grad_p = (-scale) / safe if y.ndim < p.ndim else (y / safe) * -scale
     if needs[1] and y.ndim == p.ndim:
         grad_y = clamped_log(_clipped(eps, p, xp=xp), floor=_LOG_FLOOR, xp=xp) * -scale
     return grad_p, grad_y
