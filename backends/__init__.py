@@ -10,10 +10,16 @@ Every adapter module (``numpy``, ``jax``, ``torch``, ``tensorflow``) defines:
 ``namespace()``
     the Array API namespace for the framework's arrays, imported on first use;
 ``native``
-    a mapping from a primitive's name (``logsumexp``, ``log_softmax``, ``log_softmax_at``, ``softplus``,
-    ``log_sigmoid``, ``xlogy``, ``mul0``, ``clamped_log``, ``one_hot``) to the framework's faster function with
-    the generic version's semantics and accuracy (tests/test_numerics.py checks both against mpmath). It is
-    built lazily, on the first lookup, so reading it imports the framework only once the user already has;
+    a mapping from a primitive's name to the framework's faster function with the generic version's semantics
+    and accuracy (tests/test_numerics.py checks both against mpmath). The names are those ``lossport._numerics``
+    looks up: elementwise and row primitives (``logsumexp``, ``log_softmax``, ``log_softmax_at``, ``softplus``,
+    ``sigmoid``, ``log_sigmoid``, ``xlogy``, ``mul0``, ``sign``, ``clamped_log``, ``one_hot``), fused
+    forward/backward pairs of a loss's custom gradient (``squared_error[_vjp]``, ``huber_error[_vjp]``,
+    ``sigmoid_ce[_vjp]``), and ``lossport.linear``'s structural hooks (``matmul_accumulate``, ``scan_chunks``,
+    ``slice_rows``). A fused entry may return ``NotImplemented`` to decline a call (a knob it does not cover,
+    an input it may not overwrite); the generic form then runs. Each adapter lists only what it does better
+    than the generic form. The mapping is built lazily, on the first lookup, so reading it imports the
+    framework only once the user already has;
 ``is_concrete(x)``
     False for traced values (JAX tracers, symbolic TensorFlow tensors, tensors under ``torch.compile``), whose
     values cannot be read; value checks skip them;

@@ -947,7 +947,7 @@ def supervised_contrastive(
         msg = "`keys` and `key_labels` must be given together; got only one of them"
         raise ValueError(msg)
     names = ("embeddings", "labels", "keys", "key_labels", "offset", "weights", "where")
-    offset_array = None if offset is None or isinstance(offset, int) else offset
+    offset_array = None if offset is None or isinstance(offset, (int, float)) else offset  # checked below
     xp = array_namespace(embeddings, labels, keys, key_labels, offset_array, weights, where, xp=xp, names=names)
     xp, e, labels, out_dtype = _batch_inputs(embeddings, labels, None, None, xp)
     shape = tuple(e.shape)
@@ -1058,7 +1058,7 @@ def sigmoid_contrastive(
     b_array = _scalar_knob("bias", bias, positive=False)
     check_bool("normalize", normalize)
     names = ("image_embeddings", "text_embeddings", "temperature", "bias", "offset", "weights", "where")
-    offset_array = None if isinstance(offset, int) else offset
+    offset_array = None if offset is None or isinstance(offset, (int, float)) else offset  # checked below
     xp = array_namespace(image_embeddings, text_embeddings, temperature if t_array else None,
                          bias if b_array else None, offset_array, weights, where, xp=xp, names=names)
     check_floating("image_embeddings", image_embeddings, xp=xp)
