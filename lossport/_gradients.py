@@ -101,10 +101,21 @@ def composition() -> Iterator[None]:
         _unbound.pop()
 
 
+def _static(params: Any) -> bool:
+    """Whether ``params`` holds only Python numbers, strings, None and tuples of them: no array knob."""
+    if isinstance(params, tuple):
+        return all(_static(p) for p in params)
+    return params is None or isinstance(params, (int, float, str))
+
+
 def apply(rule: Rule, params: Hashable, *arrays: Array | None, xp: Any) -> Array:
-    """``rule.forward(params, *arrays)``'s value, differentiated by ``rule.backward`` in ``xp``'s framework."""
+    """``rule.forward(params, *arrays)``'s value, differentiated by ``rule.backward`` in ``xp``'s framework.
+
+    A knob given as an array (``jax.vmap`` over a ``delta``, a learnable temperature) is not a static parameter:
+    then the forward's composition runs, and autodiff differentiates it, with respect to the knob too.
+    """
     bind = _binder(xp)
-    if bind is None or _unbound:
+    if bind is None or _unbound or not _static(params):
         return rule.forward(params, *arrays, xp=xp)[0]
     natives(xp)  # read the native table now, outside the framework's custom-gradient trace
     return bind(rule, params, arrays, xp)

@@ -354,13 +354,13 @@ def _huber_error_generic(p: Array, t: Array, delta: float, *, xp: Any) -> Array:
 
 def huber_error(p: Array, t: Array, delta: float, /, *, xp: Any) -> Array:
     """Huber's ``½e²`` for ``|e| ≤ δ`` and ``δ(|e| − δ/2)`` beyond, ``e = p − t``, elementwise."""
-    native = _native("huber_error", xp)
+    native = _native("huber_error", xp) if isinstance(delta, float) else None  # an array delta: the generic form
     return native(p, t, delta) if native is not None else _huber_error_generic(p, t, delta, xp=xp)
 
 
 def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: Any) -> Array:
     """``clip(p − t, −δ, δ)·scale``: Huber's derivative in ``p`` times ``scale`` (minus that in ``t``)."""
-    native = _native("huber_error_vjp", xp)
+    native = _native("huber_error_vjp", xp) if isinstance(delta, float) else None
     if native is not None:
         return native(p, t, delta, scale)
     return xp.clip(p - t, min=-delta, max=delta) * scale

@@ -31,6 +31,9 @@ __all__ = [
     "class_index_inputs",
     "compute_dtype",
     "elementwise_inputs",
+    "is_array_knob",
+    "is_zero",
+    "knob",
     "value_checks",
     "values_checked",
 ]
@@ -119,16 +122,59 @@ def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
         raise ValueError(msg)
 
 
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    """A Python-number knob (``delta``, ``eps``, ...) that must be positive and finite."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
-        raise TypeError(msg)
-    ok = value >= 0 if allow_zero else value > 0
-    if not ok or not math.isfinite(value):
-        bound = "non-negative" if allow_zero else "positive"
-        msg = f"`{name}` must be {bound} and finite; got {value!r}"
+def is_array_knob(value: object) -> bool:
+    """Whether a numeric knob was given as an array (a 0-D array of the call's framework, traced or not), not as
+    a Python number. A NumPy scalar (``np.float32(0.1)``) counts as a number, whatever the inputs' framework."""
+    return not isinstance(value, (int, float)) and not is_scalar(value) and hasattr(value, "dtype")
+
+
+def _array_knob(name: str, value: Any, bound: str, ok: Any) -> bool:
+    """Check ``value``'s kind; for a 0-D array, also ``ok(value, xp)`` when its value can be read. True for an
+    array, False for a Python number (left to the caller)."""
+    if not is_array_knob(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not is_scalar(value):
+            msg = f"`{name}` must be a Python number or a 0-D array; got {type(value).__name__}"
+            raise TypeError(msg)
+        return False
+    if tuple(value.shape) != ():
+        msg = f"`{name}` must be a Python number or a 0-D array; got shape {tuple(value.shape)}"
         raise ValueError(msg)
+    xp = array_namespace(value)
+    if not xp.isdtype(value.dtype, ("real floating", "integral")):
+        msg = f"`{name}` must be a Python number or a real 0-D array; got dtype {value.dtype}"
+        raise TypeError(msg)
+    if values_checked(value) and _fails(xp.logical_and(ok(value, xp), xp.isfinite(value)), xp=xp):
+        msg = f"`{name}` must be {bound}; got {float(value)!r}"
+        raise ValueError(msg)
+    return True
+
+
+def check_positive(name: str, value: float | Array, *, allow_zero: bool = False) -> None:
+    """A numeric knob (``delta``, ``eps``, ...) that must be positive and finite: a Python number, or a 0-D array
+    (checked when its value can be read; a traced one, under ``jax.vmap`` or ``jit``, is taken as it is)."""
+    bound = ("non-negative" if allow_zero else "positive") + " and finite"
+    if _array_knob(name, value, bound, lambda v, xp: v >= 0 if allow_zero else v > 0):
+        return
+    number = float(value)
+    ok = number >= 0 if allow_zero else number > 0
+    if not ok or not math.isfinite(number):
+        msg = f"`{name}` must be {bound}; got {value!r}"
+        raise ValueError(msg)
+
+
+def knob(value: float | Array, like: Array, /, *, xp: Any) -> float | Array:
+    """A checked numeric knob as a loss computes with it: a Python float (a static parameter of the loss's rule),
+    or a 0-D array of ``like``'s framework cast to ``like``'s dtype, as a Python number would be (then the loss is
+    differentiated through its forward, the knob included: see lossport._gradients.apply)."""
+    if not is_array_knob(value):
+        return float(value)
+    array_namespace(like, value, names=("the inputs", "a knob"))  # one framework
+    return xp.astype(value, like.dtype)
+
+
+def is_zero(value: float | Array) -> bool:
+    """Whether a knob is the number 0, statically: an array knob (its value unknown when traced) is not."""
+    return not is_array_knob(value) and value == 0
 
 
 def check_floating(name: str, x: Array, /, *, xp: Any) -> None:
@@ -306,21 +352,24 @@ def broadcast_scalar(name: str, value: Any, like: Array, /, *, xp: Any, integer:
 # -- knobs and axes shared by the families ------------------------------------------------------------------
 
 
-def check_finite(name: str, value: float) -> None:
-    """A Python-number knob of either sign (a margin, poly-1's epsilon) that must be finite."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"`{name}` must be a Python number; got {type(value).__name__}"
-        raise TypeError(msg)
+def check_finite(name: str, value: float | Array) -> None:
+    """A numeric knob of either sign (a margin, poly-1's epsilon) that must be finite (a Python number or a 0-D
+    array, as in :func:`check_positive`)."""
+    if _array_knob(name, value, "finite", lambda v, xp: xp.isfinite(v)):
+        return
     if not math.isfinite(value):
         msg = f"`{name}` must be finite; got {value!r}"
         raise ValueError(msg)
 
 
-def check_fraction(name: str, value: float, *, open_low: bool = False) -> None:
-    """A Python-number knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``)."""
+def check_fraction(name: str, value: float | Array, *, open_low: bool = False) -> None:
+    """A numeric knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``), a Python number or a 0-D array."""
+    interval = "(0, 1]" if open_low else "[0, 1]"
+    low = (lambda v, xp: v > 0) if open_low else (lambda v, xp: v >= 0)
+    if _array_knob(name, value, f"in {interval}", lambda v, xp: xp.logical_and(low(v, xp), v <= 1)):
+        return
     check_positive(name, value, allow_zero=not open_low)
     if value > 1:
-        interval = "(0, 1]" if open_low else "[0, 1]"
         msg = f"`{name}` must be in {interval}; got {value!r}"
         raise ValueError(msg)
 

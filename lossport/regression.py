@@ -30,6 +30,7 @@ from lossport._validation import (
     check_same_shape,
     compute_dtype,
     elementwise_inputs,
+    knob,
 )
 
 __all__ = [
@@ -316,7 +317,7 @@ def huber(
     check_reduction(reduction)
     check_positive("delta", delta)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = apply(_HUBER, (float(delta), reduction), predictions, targets, weights, where, xp=xp)
+    loss = apply(_HUBER, (knob(delta, predictions, xp=xp), reduction), predictions, targets, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
