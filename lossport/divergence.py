@@ -16,12 +16,15 @@ from lossport._namespace import array_namespace
 from lossport._numerics import mul0
 from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
+    _array_knob,
     axis_last,
     check_floating,
     check_in_unit_interval,
     check_non_negative_values,
     check_same_shape,
     compute_dtype,
+    is_array_knob,
+    knob,
 )
 
 __all__ = ["generalized_kl_divergence", "js_divergence", "kl_divergence"]
@@ -49,11 +52,15 @@ def _pair_inputs(
 
 
 
-def _check_clip(clip: float | None) -> None:
+def _check_clip(clip: float | Array | None) -> None:
+    """None, or a number in (0, 1): a Python number or a 0-D array (its value checked when concrete)."""
     if clip is None:
         return
+    if is_array_knob(clip):
+        _array_knob("clip", clip, "in (0, 1)", lambda v, xp: xp.logical_and(v > 0, v < 1))
+        return
     if isinstance(clip, bool) or not isinstance(clip, (int, float)):
-        msg = f"`clip` must be a Python number or None; got {type(clip).__name__}"
+        msg = f"`clip` must be a Python number, a 0-D array or None; got {type(clip).__name__}"
         raise TypeError(msg)
     if not 0 < clip < 1:
         msg = f"`clip` must be in (0, 1); got {clip!r}"
@@ -123,7 +130,7 @@ def kl_divergence(
         ``kl_divergence_with_log_targets``); ``-inf`` is then ``p = 0``.
     axis : int, default -1
         The class axis.
-    clip : float, optional
+    clip : float or 0-D array, optional
         Clip ``p`` and ``q`` to ``[clip, 1]`` before the formula (Keras: ``1e-7``); in ``(0, 1)``.
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
@@ -138,7 +145,7 @@ def kl_divergence(
     Raises
     ------
     TypeError
-        If `log_predictions` is not floating, or `clip` is not a number.
+        If `log_predictions` is not floating, or `clip` is neither a number nor a 0-D array.
     ValueError
         If the shapes differ, `axis` or `clip` is out of range, or (on concrete arrays, without `log_targets`)
         a target lies outside ``[0, 1]``.
@@ -166,7 +173,7 @@ def kl_divergence(
     )
     if not log_targets:
         check_in_unit_interval("targets", targets, xp=xp)
-    knobs = (bool(log_targets), None if clip is None else float(clip))
+    knobs = (bool(log_targets), None if clip is None else knob(clip, log_q, xp=xp))
     loss = apply(_KL, (knobs, reduction), log_q, targets, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -177,15 +184,20 @@ def _kl_terms(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /,
     ``p = 0`` (those entries are zeroed by ``mul0``)."""
     log_targets, clip = knobs
     if log_targets:
-        log_p = targets if clip is None else xp.clip(targets, min=math.log(clip), max=0.0)
+        log_p = targets if clip is None else xp.clip(targets, min=_log(clip, xp=xp), max=0.0)
         p = xp.exp(log_p)
         log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf)
     else:
         p = targets if clip is None else xp.clip(targets, min=clip, max=1.0)
         log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
     if clip is not None:
-        log_q = xp.clip(log_q, min=math.log(clip), max=0.0)
+        log_q = xp.clip(log_q, min=_log(clip, xp=xp), max=0.0)
     return p, log_p, log_q
+
+
+def _log(clip: float | Array, /, *, xp: Any) -> float | Array:
+    """``log(clip)``: a Python float for a number (a rule parameter), an array for an array knob."""
+    return math.log(clip) if isinstance(clip, float) else xp.log(clip)
 
 
 def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp: Any) -> Array:

@@ -22,6 +22,7 @@ from lossport._validation import (
     class_index_inputs,
     compute_dtype,
     elementwise_inputs,
+    knob,
     values_checked,
 )
 
@@ -498,7 +499,7 @@ def multiclass_hinge(
     labels : array, shape ``(...)``, integer in ``[0, C)``
     axis : int, default -1
         The class axis of `scores`.
-    null_score : float, optional
+    null_score : float or 0-D array, optional
         A floor for the best other class's score; None (the default) for none.
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
@@ -513,7 +514,8 @@ def multiclass_hinge(
     Raises
     ------
     TypeError
-        If `scores` is not floating, `labels` not integer, or `null_score` not a Python number.
+        If `scores` is not floating, `labels` not integer, or `null_score` neither a Python number nor a 0-D
+        array.
     ValueError
         If `labels` has the wrong shape, `null_score` is not finite, or (on concrete arrays) a label lies outside
         ``[0, C)``.
@@ -538,7 +540,7 @@ def multiclass_hinge(
     if null_score is not None:
         check_finite("null_score", null_score)
     xp, scores, labels, out_dtype, _ = class_index_inputs("scores", scores, labels, axis, None, None, weights, where, xp)
-    null = None if null_score is None else float(null_score)
+    null = None if null_score is None else knob(null_score, scores, xp=xp)
     loss = apply(_MULTICLASS_HINGE, ((null,), reduction), scores, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -613,7 +615,7 @@ def multi_margin(
         The class axis of `scores` (torch: 1, the last for its 2-D inputs).
     p : {1, 2}, default 1
         The power of each hinge term.
-    margin : float, default 1.0
+    margin : float or 0-D array, default 1.0
         Non-negative and finite.
     class_weights : array, shape ``(C,)``, optional
     weights, where : array, optional
@@ -629,7 +631,8 @@ def multi_margin(
     Raises
     ------
     TypeError
-        If `scores` or `class_weights` is not floating, `labels` not integer, or `margin` not a Python number.
+        If `scores` or `class_weights` is not floating, `labels` not integer, or `margin` neither a Python number
+        nor a 0-D array.
     ValueError
         If `p` is not 1 or 2, `margin` is negative or not finite, a shape is wrong, or (on concrete arrays) a
         label lies outside ``[0, C)``.
@@ -663,7 +666,7 @@ def multi_margin(
             check_broadcastable("weights", weights, tuple(labels.shape), "unreduced loss")
         picked = xp.take(xp.astype(class_weights, scores.dtype, copy=False), labels, axis=0)
         weights = picked if weights is None else picked * xp.astype(weights, scores.dtype, copy=False)
-    loss = apply(_MULTI_MARGIN, ((p, float(margin)), reduction), scores, labels, weights, where, xp=xp)
+    loss = apply(_MULTI_MARGIN, ((p, knob(margin, scores, xp=xp)), reduction), scores, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 

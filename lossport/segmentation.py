@@ -29,6 +29,7 @@ from lossport._validation import (
     class_index_inputs,
     compute_dtype,
     elementwise_inputs,
+    knob,
     values_checked,
 )
 
@@ -131,9 +132,9 @@ def dice(
         Probabilities in ``[0, 1]`` (checked on concrete arrays): apply softmax or sigmoid to logits first.
     targets : array, the same shape
         Probabilities in ``[0, 1]``: one-hot or binary masks, or soft masks.
-    smooth : float, default 1.0
+    smooth : float or 0-D array, default 1.0
         Added to the numerator ``2Σpt`` and to the denominator; non-negative.
-    eps : float, default 0.0
+    eps : float or 0-D array, default 0.0
         Added to the denominator only (Keras: ``1e-7``); non-negative.
     axis : "spatial", None, int or tuple of int, default "spatial"
         The axes summed over: ``"spatial"`` is every axis but the first (batch) and the last (classes); None is
@@ -181,6 +182,7 @@ def dice(
     _check_axis_kind(axis)
     xp, p, t, out_dtype = _overlap_inputs(predictions, targets, weights, where, xp)
     axes = _sum_axes(axis, tuple(p.shape))
+    smooth, eps = knob(smooth, p, xp=xp), knob(eps, p, xp=xp)
     fp, fn = _errors(p, t, xp=xp)
     errors = xp.sum(fp + fn, axis=axes)
     total = xp.sum(p + t, axis=axes)
@@ -223,7 +225,7 @@ def tversky(
     ----------
     predictions, targets : array, shape ``(N, *spatial, C)``
         Probabilities in ``[0, 1]``, as in :func:`dice`.
-    alpha, beta : float, default 0.5
+    alpha, beta : float or 0-D array, default 0.5
         Weights of the false positives and false negatives; non-negative.
     smooth, eps, axis, weights, where, reduction, xp
         As in :func:`dice` (`smooth` is added to ``I`` and to the denominator).
@@ -272,6 +274,8 @@ def _tversky_loss(
     _check_axis_kind(axis)
     xp, p, t, out_dtype = _overlap_inputs(predictions, targets, weights, where, xp)
     axes = _sum_axes(axis, tuple(p.shape))
+    alpha, beta = knob(alpha, p, xp=xp), knob(beta, p, xp=xp)
+    smooth, eps = knob(smooth, p, xp=xp), knob(eps, p, xp=xp)
     fp, fn = _errors(p, t, xp=xp)
     penalty = xp.sum(alpha * fp + beta * fn, axis=axes)
     intersection = xp.sum(p * t, axis=axes)
@@ -311,9 +315,9 @@ def focal_tversky(
     ----------
     predictions, targets : array, shape ``(N, *spatial, C)``
         Probabilities in ``[0, 1]``, as in :func:`dice`.
-    alpha, beta : float, default 0.5
+    alpha, beta : float or 0-D array, default 0.5
         Weights of the false positives and false negatives; non-negative.
-    gamma : float, default 0.75
+    gamma : float or 0-D array, default 0.75
         The exponent; positive.
     smooth, eps, axis, weights, where, reduction, xp
         As in :func:`tversky`.
@@ -349,7 +353,8 @@ def focal_tversky(
     check_reduction(reduction)
     check_positive("gamma", gamma)
     xp, loss, out_dtype = _tversky_loss(predictions, targets, alpha, beta, smooth, eps, axis, weights, where, xp)
-    return reduce_loss(loss**gamma, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    loss = loss ** knob(gamma, loss, xp=xp)
+    return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
 def generalized_dice(
@@ -401,9 +406,9 @@ def generalized_dice(
         Probabilities in ``[0, 1]`` (checked on concrete arrays).
     targets : array, the same shape
         One-hot (or soft) targets in ``[0, 1]``.
-    smooth : float, default 1.0
+    smooth : float or 0-D array, default 1.0
         Added to the numerator and the denominator; non-negative.
-    weight_eps : float, default 1e-7
+    weight_eps : float or 0-D array, default 1e-7
         ``ε_w``, added to ``T_c²`` in the class weights (optax's constant); positive.
     batch_weights : bool, default False
         Class volumes for the weights from the whole batch instead of from each sample.
@@ -463,6 +468,7 @@ def generalized_dice(
     xp, p, t, out_dtype = _overlap_inputs(predictions, targets, weights, where, xp)
     shape = tuple(p.shape)
     axes = _sum_axes(axis, shape, keep_last=True)
+    smooth, weight_eps = knob(smooth, p, xp=xp), knob(weight_eps, p, xp=xp)
     fp, fn = _errors(p, t, xp=xp)
     errors = xp.sum(fp + fn, axis=axes)  # (..., C)
     total = xp.sum(p + t, axis=axes)

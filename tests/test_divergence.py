@@ -528,7 +528,7 @@ def test_kl_bad_input(backend: str) -> None:
     for clip in (0.0, 1.0, -1e-7):
         with pytest.raises(ValueError, match=rf"`clip` must be in \(0, 1\); got {clip}"):
             lossport.kl_divergence(lq, p, clip=clip)
-    with pytest.raises(TypeError, match="`clip` must be a Python number or None; got str"):
+    with pytest.raises(TypeError, match="`clip` must be a Python number, a 0-D array or None; got str"):
         lossport.kl_divergence(lq, p, clip="1e-7")
     with pytest.raises(ValueError, match=r"`axis` must be in \[-2, 2\) for 2-D `log_predictions`; got 2"):
         lossport.kl_divergence(lq, p, axis=2)
@@ -598,3 +598,21 @@ def test_generalized_dice_bad_input(backend: str) -> None:
         lossport.generalized_dice(p, t, combine="sum")
     with pytest.raises(TypeError, match="`batch_weights` must be a bool; got int"):
         lossport.generalized_dice(p, t, batch_weights=1)
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("log_targets", [False, True])
+def test_clip_tensor_and_its_gradient(log_targets: bool) -> None:
+    """A 0-D tensor `clip` that lifts a zero target: the loss and its derivative in the knob (hand computation).
+    tests/test_knobs.py's case clips nothing, where that derivative is 0."""
+    import torch
+
+    c = torch.tensor(1e-3, dtype=torch.float64, requires_grad=True)
+    log_q = torch.log(torch.tensor([[0.99, 0.01]], dtype=torch.float64))
+    p = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    out = lossport.kl_divergence(log_q, torch.log(p) if log_targets else p, log_targets=log_targets, clip=c)
+    # p becomes (1, c): ℓ = −log 0.99 + c·(log c − log 0.01), ∂ℓ/∂c = log(c/0.01) + 1 = 1 − log 10
+    assert out.item() == pytest.approx(-math.log(0.99) + 1e-3 * math.log(0.1), rel=1e-14)
+    out.backward()
+    assert c.grad is not None
+    assert c.grad.item() == pytest.approx(1.0 - math.log(10.0), rel=1e-14)

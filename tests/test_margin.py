@@ -406,7 +406,7 @@ def test_multi_margin_bad_margin_and_class_weights(backend: str) -> None:
     for margin in (-1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match=r"`margin` must be non-negative and finite; got"):
             lossport.multi_margin(s, y, margin=margin)
-    with pytest.raises(TypeError, match=r"`margin` must be a Python number; got str"):
+    with pytest.raises(TypeError, match=r"`margin` must be a Python number or a 0-D array; got str"):
         lossport.multi_margin(s, y, margin="1")
     with pytest.raises(ValueError, match=r"`class_weights` must have shape \(3,\) \(one weight per class\)"):
         lossport.multi_margin(s, y, class_weights=arr(backend, [1.0, 2.0]))
@@ -419,7 +419,7 @@ def test_multiclass_hinge_bad_null_score(backend: str) -> None:
     for bad in (math.inf, math.nan):
         with pytest.raises(ValueError, match=r"`null_score` must be finite; got"):
             lossport.multiclass_hinge(s, y, null_score=bad)
-    with pytest.raises(TypeError, match=r"`null_score` must be a Python number; got str"):
+    with pytest.raises(TypeError, match=r"`null_score` must be a Python number or a 0-D array; got str"):
         lossport.multiclass_hinge(s, y, null_score="0")
 
 
@@ -435,3 +435,19 @@ def test_traced_label_lists_are_not_checked() -> None:
     assert np.isfinite(float(out))
     with pytest.raises(ValueError, match=r"got 7"):
         lossport.multilabel_margin(x, y)
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+def test_null_score_tensor_and_its_gradient() -> None:
+    """A 0-D tensor `null_score` that floors the rival score: the loss and its derivative in the knob (hand
+    computation). tests/test_knobs.py's case has every rival above its null score, where that derivative is 0."""
+    import torch
+
+    s, y = torch.tensor([[-2.0, -1.0, -3.0], [0.5, 2.0, 1.8]], dtype=torch.float64), torch.tensor([0, 1])
+    v = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
+    out = lossport.multiclass_hinge(s, y, null_score=v)
+    # row 0: 1 + max(-1, v) − (−2) = 3 + v, row 1: 1 + max(1.8, v) − 2 = 0.8; the mean (3.8 + v)/2, slope 1/2
+    assert out.item() == pytest.approx((3.8 + 0.25) / 2, rel=1e-15)
+    out.backward()
+    assert v.grad is not None
+    assert v.grad.item() == 0.5
