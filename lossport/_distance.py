@@ -18,6 +18,7 @@ from lossport._validation import (
     check_positive,
     check_same_shape,
     compute_dtype,
+    knob,
 )
 
 __all__ = ["chamfer_distance", "cosine_distance"]
@@ -28,7 +29,7 @@ Array = Any
 # -- cosine distance --------------------------------------------------------------------------------------------
 
 
-def _unit(x: Array, eps: float, /, *, xp: Any) -> tuple[Array, Array]:
+def _unit(x: Array, eps: float | Array, /, *, xp: Any) -> tuple[Array, Array]:
     """``x / max(‖x‖, eps)`` along the last axis, and its norm ``min(‖x‖/eps, 1)`` (1 exactly when ``‖x‖ >= eps``).
 
     The norm is scaled by ``max |x|`` so that it neither overflows nor underflows; a zero vector has norm 0 and a
@@ -40,7 +41,7 @@ def _unit(x: Array, eps: float, /, *, xp: Any) -> tuple[Array, Array]:
     scaled = x / safe_scale
     sum_sq = xp.sum(scaled * scaled, axis=-1, keepdims=True)
     norm = xp.where(nonzero, scale * xp.sqrt(xp.where(nonzero, sum_sq, xp.ones_like(sum_sq))), sum_sq)
-    denominator = xp.clip(norm, min=float(eps))
+    denominator = xp.clip(norm, min=eps)
     return x / denominator, norm / denominator
 
 
@@ -77,7 +78,7 @@ def cosine_distance(
     ----------
     predictions : array, shape ``(..., D)``, real floating
     targets : array, the same shape
-    eps : float, default 1e-8
+    eps : float or 0-D array, default 1e-8
         Floor of each vector's norm; non-negative.
     axis : int, default -1
         The vectors' axis.
@@ -130,6 +131,7 @@ def cosine_distance(
     if not normalize:
         loss = 1.0 - xp.sum(predictions * targets, axis=-1)
         return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
+    eps = knob(eps, predictions, xp=xp)
     p_unit, p_norm = _unit(predictions, eps, xp=xp)
     t_unit, t_norm = _unit(targets, eps, xp=xp)
     chord = p_unit - t_unit

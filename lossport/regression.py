@@ -22,7 +22,9 @@ from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._tweedie import check_power, tweedie_unit_deviance
 from lossport._validation import (
     check_bool,
+    check_finite,
     check_floating,
+    check_fraction,
     check_greater_than,
     check_non_negative_values,
     check_positive,
@@ -30,6 +32,7 @@ from lossport._validation import (
     check_same_shape,
     compute_dtype,
     elementwise_inputs,
+    is_array_knob,
     knob,
 )
 
@@ -199,8 +202,9 @@ def mean_squared_logarithmic_error(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    clip_min : float, optional
-        Clip both arguments below at this value before the logarithm (Keras: ``1e-7``).
+    clip_min : float or 0-D array, optional
+        Clip both arguments below at this value before the logarithm (Keras: ``1e-7``); finite and greater
+        than -1.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
 
@@ -212,7 +216,8 @@ def mean_squared_logarithmic_error(
     Raises
     ------
     ValueError
-        If a value is -1 or less (without `clip_min`), or as in :func:`mean_squared_error`.
+        If a value is -1 or less (without `clip_min`), `clip_min` is -1 or less or not finite, or as in
+        :func:`mean_squared_error`.
 
     See Also
     --------
@@ -225,13 +230,25 @@ def mean_squared_logarithmic_error(
     1.0
     """
     check_reduction(reduction)
+    if clip_min is not None:
+        _check_clip_min(clip_min)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
     if clip_min is None:
         check_greater_than("predictions", predictions, -1, xp=xp)
         check_greater_than("targets", targets, -1, xp=xp)
-    params = ((None if clip_min is None else float(clip_min),), reduction)
+    params = ((None if clip_min is None else knob(clip_min, predictions, xp=xp),), reduction)
     loss = apply(_SQUARED_LOG_ERROR, params, predictions, targets, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
+
+
+def _check_clip_min(clip_min: float | Array) -> None:
+    """`clip_min` finite and above -1 (``log1p(−1) = −∞``): a number, or a 0-D array when its value can be read."""
+    check_finite("clip_min", clip_min)
+    if is_array_knob(clip_min):
+        check_greater_than("clip_min", clip_min, -1, xp=array_namespace(clip_min))
+    elif clip_min <= -1:
+        msg = f"`clip_min` must be greater than -1; got {clip_min!r}"
+        raise ValueError(msg)
 
 
 def _squared_log_error(knobs: tuple[float | None], p: Array, t: Array, /, *, xp: Any) -> Array:
@@ -289,7 +306,7 @@ def huber(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    delta : float, default 1.0
+    delta : float or 0-D array, default 1.0
         Where the loss turns linear; must be positive.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -354,7 +371,7 @@ def pseudo_huber(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    delta : float, default 1.0
+    delta : float or 0-D array, default 1.0
         The scale where the loss turns from quadratic to linear; must be positive.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -383,7 +400,8 @@ def pseudo_huber(
     check_reduction(reduction)
     check_positive("delta", delta)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = apply(_PSEUDO_HUBER, ((float(delta),), reduction), predictions, targets, weights, where, xp=xp)
+    loss = apply(_PSEUDO_HUBER, ((knob(delta, predictions, xp=xp),), reduction), predictions, targets, weights, where,
+                 xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
@@ -432,7 +450,7 @@ def wing(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    width, curvature : float, default 10.0 and 2.0
+    width, curvature : float or 0-D array, default 10.0 and 2.0
         ``w``, where the loss turns linear, and ``ε``, the scale of the logarithm; positive.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -457,7 +475,7 @@ def wing(
     check_positive("width", width)
     check_positive("curvature", curvature)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    params = ((float(width), float(curvature)), reduction)
+    params = ((knob(width, predictions, xp=xp), knob(curvature, predictions, xp=xp)), reduction)
     loss = apply(_WING, params, predictions, targets, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -467,7 +485,8 @@ def _wing(knobs: tuple[float, float], p: Array, t: Array, /, *, xp: Any) -> Arra
     width, curvature = knobs
     abs_error = xp.abs(p - t)
     inner = width * xp.log1p(abs_error / curvature)  # finite everywhere: no inner where needed
-    outer = (abs_error - width) + width * math.log1p(width / curvature)
+    ratio = width / curvature
+    outer = (abs_error - width) + width * (math.log1p(ratio) if isinstance(ratio, float) else xp.log1p(ratio))
     return xp.where(abs_error < width, inner, outer)
 
 
@@ -573,7 +592,7 @@ def mean_absolute_percentage_error(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    eps : float, default 2.220446049250313e-16
+    eps : float or 0-D array, default 2.220446049250313e-16
         Floor of the denominator ``|t|``; must be positive (Keras: ``1e-7``).
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -604,7 +623,7 @@ def mean_absolute_percentage_error(
     check_reduction(reduction)
     check_positive("eps", eps)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = xp.abs(predictions - targets) / xp.clip(xp.abs(targets), min=float(eps))
+    loss = xp.abs(predictions - targets) / xp.clip(xp.abs(targets), min=knob(eps, predictions, xp=xp))
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
@@ -632,7 +651,7 @@ def smooth_l1(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    beta : float, default 1.0
+    beta : float or 0-D array, default 1.0
         Where the loss turns linear; must be non-negative and finite.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -662,14 +681,24 @@ def smooth_l1(
     check_reduction(reduction)
     check_positive("beta", beta, allow_zero=True)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = apply(_SMOOTH_L1, ((float(beta),), reduction), predictions, targets, weights, where, xp=xp)
+    loss = apply(_SMOOTH_L1, ((knob(beta, predictions, xp=xp),), reduction), predictions, targets, weights, where,
+                 xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
 def _smooth_l1(knobs: tuple[float], p: Array, t: Array, /, *, xp: Any) -> Array:
-    """``½·m²/β + (|e| − m)``, ``m = min(|e|, β)``, ``e = p − t``; ``|e|`` for ``β = 0``."""
+    """``½·m²/β + (|e| − m)``, ``m = min(|e|, β)``, ``e = p − t``; ``|e|`` for ``β = 0``.
+
+    An array β (its value unknown when traced; 0 allowed) is differentiated through this form:
+    ``½·m²/β`` below β and ``|e| − ½β`` from β on, the first with β taken as 1 where it is 0 (m is 0 there), so
+    that no branch divides by 0 and the derivative in β at β = 0 is the one-sided −½ per linear entry.
+    """
     (beta,) = knobs
     abs_error = xp.abs(p - t)
+    if not isinstance(beta, float):
+        m = xp.clip(abs_error, max=beta)  # ≤ β: the discarded branch's derivative in β stays bounded
+        safe_beta = xp.where(beta > 0, beta, xp.ones_like(beta))
+        return xp.where(abs_error < beta, 0.5 * m * m / safe_beta, abs_error - 0.5 * beta)
     if beta == 0:
         return abs_error
     quadratic = xp.clip(abs_error, max=beta)
@@ -796,7 +825,7 @@ def quantile(
     Parameters
     ----------
     predictions, targets : array, shape ``(...)``
-    quantile : float, default 0.5
+    quantile : float or 0-D array, default 0.5
         The quantile level ``q``, in ``[0, 1]`` (scikit-learn's ``alpha``).
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -823,12 +852,10 @@ def quantile(
     array([1.5, 0.5])
     """
     check_reduction(reduction)
-    check_positive("quantile", quantile, allow_zero=True)
-    if quantile > 1:
-        msg = f"`quantile` must be in [0, 1]; got {quantile!r}"
-        raise ValueError(msg)
+    check_fraction("quantile", quantile)
     xp, predictions, targets, out_dtype = elementwise_inputs(predictions, targets, weights, where, xp=xp)
-    loss = apply(_PINBALL, ((float(quantile),), reduction), predictions, targets, weights, where, xp=xp)
+    loss = apply(_PINBALL, ((knob(quantile, predictions, xp=xp),), reduction), predictions, targets, weights, where,
+                 xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
 
@@ -891,7 +918,7 @@ def poisson_nll(
     log_input : bool, default True
     full : bool, default False
         Add the Stirling term (where ``t > 1``).
-    eps : float, default 1e-8
+    eps : float or 0-D array, default 1e-8
         Added to the rate inside the log when ``log_input=False`` (torch: 1e-8, Keras: 1e-7); non-negative.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`.
@@ -932,7 +959,7 @@ def poisson_nll(
     check_non_negative_values("targets", targets, xp=xp)
     if not log_input:
         check_non_negative_values("predictions", predictions, xp=xp)
-    params = ((log_input, full, float(eps)), reduction)
+    params = ((log_input, full, knob(eps, predictions, xp=xp)), reduction)
     loss = apply(_POISSON_NLL, params, predictions, targets, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -1043,7 +1070,7 @@ def gaussian_nll(
         Non-negative (a ``ValueError`` on concrete arrays).
     full : bool, default False
         Add ``½ log 2π``.
-    eps : float, default 1e-6
+    eps : float or 0-D array, default 1e-6
         The variances' floor; non-negative.
     weights, where, reduction, xp
         As in :func:`mean_squared_error`, against the predictions' shape.
@@ -1093,7 +1120,7 @@ def gaussian_nll(
     variances = xp.astype(variances, dtype, copy=False)
     variances = _variances_like(variances, tuple(predictions.shape), xp=xp)
     check_non_negative_values("variances", variances, xp=xp)
-    params = ((full, float(eps)), reduction)
+    params = ((full, knob(eps, predictions, xp=xp)), reduction)
     loss = apply(_GAUSSIAN_NLL, params, predictions, targets, weights, where, variances, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -1120,7 +1147,7 @@ def _gaussian_nll_vjp(knobs: tuple[bool, float], p: Array, t: Array, v: Array, /
     if needs[2]:
         grad_v = (1.0 - error * ratio) / v_c * (0.5 * scale)
         grad_v = xp.where(v < eps, xp.zeros_like(grad_v), grad_v)
-    return (grad_p if needs[0] else None), (-grad_p if needs[1] else None), grad_v
+    return (grad_p if needs[0] else None), (-grad_p if needs[1] and grad_p is not None else None), grad_v
 
 
 _GAUSSIAN_NLL = elementwise_rule("gaussian_nll", _gaussian_nll, _gaussian_nll_vjp)

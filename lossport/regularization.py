@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossport._namespace import array_namespace
-from lossport._validation import check_floating
+from lossport._validation import check_finite, check_floating, knob
 
 __all__ = ["l1_penalty", "l2_penalty"]
 
@@ -31,13 +31,15 @@ def _parameters(params: Sequence[Array], xp: Any) -> tuple[Any, list[Array], Any
     return xp, list(params), dtype
 
 
-def _penalty(params: Sequence[Array], scale: float, square: bool, xp: Any) -> Array:
+def _penalty(params: Sequence[Array], scale: float | Array, square: bool, xp: Any) -> Array:
+    check_finite("scale", scale)
     xp, arrays, dtype = _parameters(params, xp)
     terms = []
     for p in arrays:
         p = xp.astype(p, dtype, copy=False)
         terms.append(xp.sum(p * p) if square else xp.sum(xp.abs(p)))
-    return scale * sum(terms[1:], start=terms[0])
+    total = sum(terms[1:], start=terms[0])
+    return knob(scale, total, xp=xp) * total
 
 
 def l1_penalty(params: Sequence[Array], /, *, scale: float = 1.0, xp: Any = None) -> Array:
@@ -47,7 +49,8 @@ def l1_penalty(params: Sequence[Array], /, *, scale: float = 1.0, xp: Any = None
     ----------
     params : list or tuple of arrays
         Arrays of one framework (any shapes); the one place lossport accepts a Python container of arrays.
-    scale : float, default 1.0
+    scale : float or 0-D array, default 1.0
+        Finite.
     xp : namespace, optional
 
     Returns
@@ -72,7 +75,8 @@ def l2_penalty(params: Sequence[Array], /, *, scale: float = 1.0, xp: Any = None
     Parameters
     ----------
     params : list or tuple of arrays
-    scale : float, default 1.0
+    scale : float or 0-D array, default 1.0
+        Finite.
     xp : namespace, optional
 
     Returns

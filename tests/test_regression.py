@@ -732,7 +732,7 @@ ONE, ZERO = [1.0, 2.0], [0.5, 1.5]
 def test_bad_beta(backend: str, beta: float) -> None:
     with pytest.raises(ValueError, match=r"`beta` must be non-negative and finite; got"):
         lossport.smooth_l1(arr(backend, ONE), arr(backend, ZERO), beta=beta)
-    with pytest.raises(TypeError, match=r"`beta` must be a Python number; got str"):
+    with pytest.raises(TypeError, match=r"`beta` must be a Python number or a 0-D array; got str"):
         lossport.smooth_l1(arr(backend, ONE), arr(backend, ZERO), beta="1")
 
 
@@ -754,6 +754,28 @@ def test_negative_eps(backend: str, loss: str) -> None:
 def test_bad_quantile(backend: str, q: float) -> None:
     with pytest.raises(ValueError, match=r"`quantile` must be"):
         lossport.quantile(arr(backend, ONE), arr(backend, ZERO), quantile=q)
+
+
+@pytest.mark.parametrize("clip_min", [-1.0, -2.0, float("inf"), float("nan")])
+def test_bad_clip_min(backend: str, clip_min: float) -> None:
+    """``clip_min <= -1`` would take ``log1p(−1) = −∞`` (NaN where both sides are clipped): refused, as a number and
+    as a concrete 0-D array."""
+    for knob in (clip_min, np.asarray(clip_min)):
+        with pytest.raises(ValueError, match=r"`clip_min` must be (greater than -1|finite); got"):
+            lossport.mean_squared_logarithmic_error(np.asarray(ONE), np.asarray(ZERO), clip_min=knob)
+    with pytest.raises(ValueError, match=r"`clip_min` must be (greater than -1|finite); got"):
+        lossport.mean_squared_logarithmic_error(arr(backend, ONE), arr(backend, ZERO), clip_min=clip_min)
+
+
+@pytest.mark.parametrize("loss", ["l1_penalty", "l2_penalty"])
+def test_bad_penalty_scale(backend: str, loss: str) -> None:
+    for scale in (float("inf"), float("nan"), np.asarray(float("nan"))):
+        with pytest.raises(ValueError, match=r"`scale` must be finite; got"):
+            getattr(lossport, loss)([np.asarray(ONE)], scale=scale)
+    with pytest.raises(TypeError, match=r"`scale` must be a Python number or a 0-D array; got str"):
+        getattr(lossport, loss)([arr(backend, ONE)], scale="1")
+    with pytest.raises(ValueError, match=r"`scale` must be a Python number or a 0-D array; got shape \(2,\)"):
+        getattr(lossport, loss)([np.asarray(ONE)], scale=np.asarray(ONE))
 
 
 def test_bad_poisson_input(backend: str) -> None:
@@ -964,3 +986,58 @@ def test_cosine_distance_unnormalized() -> None:
                                rtol=1e-15)
     with pytest.raises(TypeError, match="`normalize` must be a bool"):
         lossport.cosine_distance(p, t, normalize=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Knobs as arrays where the knob is active (tests/test_knobs.py's shared cases leave eps and clip_min inactive)
+
+# (loss, knob, value, data, keywords): data where the knob changes the loss, so its derivative is not 0.
+ACTIVE_KNOBS = [
+    ("mean_absolute_percentage_error", "eps", 0.5, ([1.0, 2.0, 3.0], [0.1, -0.2, 4.0]), {}),  # |t| < ε twice
+    ("gaussian_nll", "eps", 0.5, ([1.0, 0.0, 2.0], [0.0, 0.5, 1.0], [0.1, 0.3, 2.0]), {}),  # v < ε twice
+    ("cosine_distance", "eps", 2.0, ([[0.3, 0.4], [3.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]), {}),  # norms 0.5, 1 < ε
+    ("poisson_nll", "eps", 0.1, ([0.5, 1.0, 2.0], [0.0, 1.0, 3.0]), {"log_input": False}),
+    ("mean_squared_logarithmic_error", "clip_min", 0.2, ([0.1, 1.0, -0.5], [0.5, 0.0, 2.0]), {}),  # 3 clipped
+    ("smooth_l1", "beta", 0.7, ([1.0, -2.0, 0.5], [0.0, 0.0, 0.0]), {}),  # both pieces
+]
+
+
+@pytest.mark.parametrize(("loss", "knob", "point", "data", "keywords"), ACTIVE_KNOBS,
+                         ids=[f"{c[0]}-{c[1]}" for c in ACTIVE_KNOBS])
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_array_knob_gradient_where_active(backend: str, loss: str, knob: str, point: float, data: tuple,
+                                          keywords: dict) -> None:
+    """A 0-D float64 array knob gives the Python number's loss, and autodiff's derivative in it equals central
+    differences of the Python-number loss (NumPy, float64, step 1e-6), which is not 0 here."""
+    fn = getattr(lossport, loss)
+    numbers = [np.asarray(d, dtype=F64) for d in data]
+    at = lambda k: float(fn(*numbers, **keywords, **{knob: k}))  # noqa: E731
+    h = 1e-6
+    slope = (at(point + h) - at(point - h)) / (2 * h)
+    assert abs(slope) > 1e-3, slope  # the knob is active: the test can fail
+    if backend == "torch":
+        torch = framework("torch")
+        k = torch.tensor(point, dtype=torch.float64, requires_grad=True)
+        out = fn(*[torch.asarray(d) for d in numbers], **keywords, **{knob: k})
+        out.backward()
+        got_value, got_slope = out.item(), k.grad.item()
+    else:
+        jax = framework("jax")
+        arrays = [jax.numpy.asarray(d) for d in numbers]
+        got = jax.value_and_grad(lambda k: fn(*arrays, **keywords, **{knob: k}))(jax.numpy.asarray(point, F64))
+        got_value, got_slope = float(got[0]), float(got[1])
+    assert got_value == pytest.approx(at(point), rel=1e-12)
+    assert got_slope == pytest.approx(slope, rel=1e-6)
+
+
+def test_smooth_l1_array_beta_zero() -> None:
+    """An array ``β = 0`` is the L1 loss, as the number is, with no 0/0; its derivative in β there is the one-sided
+    −½ per entry (by hand: ``|e| − β/2`` on every entry with ``|e| ≥ β``), not NaN."""
+    p, t = np.array([1.0, -2.0, 0.5, 0.0]), np.zeros(4)
+    np.testing.assert_array_equal(lossport.smooth_l1(p, t, beta=np.asarray(0.0), reduction="none"), np.abs(p))
+    torch = framework("torch")
+    k = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    out = lossport.smooth_l1(torch.asarray(p), torch.asarray(t), beta=k, reduction="sum")
+    out.backward()
+    assert out.item() == 3.5  # |1| + |−2| + |0.5| + 0
+    assert k.grad.item() == -2.0  # −½ × 4 entries (e = 0 included: |0| ≥ 0)
