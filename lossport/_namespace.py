@@ -28,10 +28,10 @@ USED_NAMESPACE_FUNCTIONS: tuple[str, ...] = (
     # creation
     "arange", "asarray", "full", "full_like", "ones", "ones_like", "zeros", "zeros_like",
     # elementwise
-    "abs", "add", "clip", "copysign", "cosh", "divide", "equal", "exp", "expm1", "greater", "greater_equal",
+    "abs", "add", "clip", "copysign", "cos", "cosh", "divide", "equal", "exp", "expm1", "greater", "greater_equal",
     "hypot", "isfinite", "isinf", "isnan", "less", "less_equal", "log", "log1p", "logaddexp",
     "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative",
-    "not_equal", "pow", "sign", "signbit", "sqrt", "square", "subtract", "tanh", "where",
+    "not_equal", "pow", "sign", "signbit", "sin", "sqrt", "square", "subtract", "tanh", "where",
     # reductions and searches
     "all", "any", "argmax", "argmin", "argsort", "cumulative_sum", "max", "mean", "min", "prod", "sort", "sum",
     "ceil", "floor", "reciprocal", "round", "trunc",

@@ -30,6 +30,9 @@ from lossport._validation import (
     class_index_inputs,
     compute_dtype,
     elementwise_inputs,
+    is_array_knob,
+    knob,
+    values_checked,
 )
 
 __all__ = [
@@ -194,17 +197,6 @@ def _offset_mask(n: int, m: int, offset: Any, ref: Array, /, *, xp: Any) -> Arra
     return xp.expand_dims(rows + offset, axis=-1) == xp.arange(m, device=device(ref))
 
 
-def _scalar_knob(name: str, value: Any, /, *, positive: bool) -> bool:
-    """Check a knob that is a Python number or a 0-D array (a learnable one); True for an array."""
-    if hasattr(value, "dtype"):
-        if tuple(value.shape) != ():
-            msg = f"`{name}` must be a Python number or a 0-D array; got shape {tuple(value.shape)}"
-            raise ValueError(msg)
-        return True
-    (check_positive if positive else check_finite)(name, value)
-    return False
-
-
 def _contrast(s: Array, positive: Array, negative: Array, /, *, xp: Any) -> tuple[Array, Array]:
     """``softplus(log Σ_N e^s − log Σ_P e^s)`` along the last axis, and whether ``P`` is non-empty.
 
@@ -253,9 +245,9 @@ def cosine_embedding(
     x1, x2 : array, shape ``(..., D)`` (feature axis `axis`), real floating, the same shape
     labels : array, shape ``(...)``, -1 or +1
         +1 for a similar pair, -1 for a dissimilar one (integer or floating).
-    margin : float, default 0.0
+    margin : float or 0-D array, default 0.0
         In ``[-1, 1]``; dissimilar pairs with a cosine below it cost nothing.
-    eps : float, default 1e-12
+    eps : float or 0-D array, default 1e-12
         Positive; added to each squared norm (torch's constant).
     axis : int, default -1
         The feature axis of `x1` and `x2`.
@@ -292,8 +284,8 @@ def cosine_embedding(
     """
     check_reduction(reduction)
     check_finite("margin", margin)
-    if not -1 <= margin <= 1:
-        msg = f"`margin` must be in [-1, 1]; got {margin!r}"
+    if (not is_array_knob(margin) or values_checked(margin)) and not -1 <= float(margin) <= 1:  # if concrete
+        msg = f"`margin` must be in [-1, 1]; got {float(margin)!r}"
         raise ValueError(msg)
     check_positive("eps", eps)
     xp, x1, x2, labels, out_dtype = _three_inputs(
@@ -304,6 +296,7 @@ def cosine_embedding(
     x2 = axis_last("x2", x2, axis, what="feature", xp=xp)
     check_shape("labels", labels, tuple(x1.shape)[:-1], "`x1`'s shape without the feature axis")
     check_sign_labels("labels", labels, xp=xp)
+    margin, eps = knob(margin, x1, xp=xp), knob(eps, x1, xp=xp)
     m1 = xp.sum(x1 * x1, axis=-1, keepdims=True) + eps
     m2 = xp.sum(x2 * x2, axis=-1, keepdims=True) + eps
     u = x1 / xp.sqrt(m1)
@@ -336,7 +329,7 @@ def hinge_embedding(
     ----------
     distances : array, shape ``(...)``, real floating
     labels : array, shape ``(...)``, -1 or +1
-    margin : float, default 1.0
+    margin : float or 0-D array, default 1.0
         Finite; dissimilar pairs farther apart than it cost nothing.
     weights, where, reduction, xp
         As in :func:`lossport.mean_squared_error`.
@@ -368,6 +361,7 @@ def hinge_embedding(
         distances, labels, weights, where, names=("distances", "labels"), xp=xp
     )
     check_sign_labels("labels", labels, xp=xp)
+    margin = knob(margin, distances, xp=xp)
     loss = xp.where(labels > 0, distances, xp.clip(margin - distances, min=0.0))
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
@@ -393,7 +387,7 @@ def margin_ranking(
     x1, x2 : array, shape ``(...)``, real floating, the same shape
         Scores of the two items of each pair.
     labels : array, shape ``(...)``, -1 or +1
-    margin : float, default 0.0
+    margin : float or 0-D array, default 0.0
         Finite.
     weights, where, reduction, xp
         As in :func:`lossport.mean_squared_error`.
@@ -430,7 +424,7 @@ def margin_ranking(
     check_same_shape("x1", x1, "x2", x2)
     check_same_shape("x1", x1, "labels", labels)
     check_sign_labels("labels", labels, xp=xp)
-    loss = xp.clip(margin - labels * (x1 - x2), min=0.0)
+    loss = xp.clip(knob(margin, x1, xp=xp) - labels * (x1 - x2), min=0.0)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
@@ -469,11 +463,11 @@ def triplet_margin(
     Parameters
     ----------
     anchors, positives, negatives : array, shape ``(..., D)`` (feature axis `axis`), real floating, one shape
-    margin : float, default 1.0
+    margin : float or 0-D array, default 1.0
         Positive (torch raises for ``margin ≤ 0``).
     p : float, default 2
         The norm's degree, positive and finite.
-    eps : float, default 1e-6
+    eps : float or 0-D array, default 1e-6
         Non-negative.
     swap : bool, default False
     eps_in : {"difference", "sum"}, default "difference"
@@ -527,6 +521,7 @@ def triplet_margin(
     check_same_shape("anchors", a, "positives", pos)
     check_same_shape("anchors", a, "negatives", neg)
     a, pos, neg = (axis_last(n, x, axis, what="feature", xp=xp) for n, x in zip(names, (a, pos, neg)))
+    margin, eps = knob(margin, a, xp=xp), knob(eps, a, xp=xp)
     d_pos = _p_distance(a - pos, p, eps, eps_in, xp=xp)
     d_neg = _p_distance(a - neg, p, eps, eps_in, xp=xp)
     if swap:
@@ -571,7 +566,7 @@ def ntxent(
         A batch of ``N`` embeddings (not necessarily normalised) per leading index.
     labels : array, shape ``(..., N)``, integer
         Equal labels mark positive pairs (the two views of one image, say).
-    temperature : float, default 0.07
+    temperature : float or 0-D array, default 0.07
         Positive.
     weights, where : array, optional
         Per-anchor weights and mask, broadcast against shape ``(..., N)``. A masked anchor still serves as a
@@ -615,7 +610,7 @@ def ntxent(
     check_reduction(reduction)
     check_positive("temperature", temperature)
     xp, e, labels, out_dtype = _batch_inputs(embeddings, labels, weights, where, xp)
-    s = _gram(_unit(e, xp=xp), xp=xp) / temperature
+    s = _gram(_unit(e, xp=xp), xp=xp) / knob(temperature, e, xp=xp)
     positive, negative = _pair_masks(labels, remove_diagonal=True, xp=xp)
     n = _masked_logsumexp(s, negative, xp=xp)
     pair = softplus(xp.expand_dims(n, axis=-1) - s, xp=xp)
@@ -669,9 +664,9 @@ def circle(
     ----------
     embeddings : array, shape ``(..., N, D)``, real floating
     labels : array, shape ``(..., N)``, integer
-    gamma : float, default 80.0
+    gamma : float or 0-D array, default 80.0
         The scale, positive.
-    margin : float, default 0.4
+    margin : float or 0-D array, default 0.4
         The relaxation ``m``, finite.
     remove_diagonal : bool, default True
         Leave each sample's similarity with itself out of its positives.
@@ -737,6 +732,7 @@ def circle(
                 "`ref_embeddings`'s shape without the feature axis")
     s = xp.matmul(u, xp.matrix_transpose(ref))  # (..., N, M): a matmul, as _gram
     d = xp.clip(1.0 - s, min=0.0)
+    gamma, margin = knob(gamma, s, xp=xp), knob(margin, s, xp=xp)
     positive, negative = _pair_masks(labels, remove_diagonal=remove_diagonal, xp=xp, key_labels=ref_labels)
     alpha_p = xp.clip(margin + d, min=0.0)
     alpha_n = xp.clip((1.0 + margin) - d, min=0.0)
@@ -783,7 +779,7 @@ def info_nce(
     keys : array, shape ``(..., M, D)``, real floating
     positives : array, integer shape ``(..., N)`` or boolean shape ``(..., N, M)``
         The index in ``[0, M)`` of each query's positive key, or a mask of its positive keys.
-    temperature : float, default 0.07
+    temperature : float or 0-D array, default 0.07
         Positive.
     normalize : bool, default True
         Cosine similarities; ``False`` takes the dot products as they are.
@@ -846,7 +842,7 @@ def info_nce(
     q, k = (xp.astype(x, dtype, copy=False) for x in (queries, keys))
     if normalize:
         q, k = _unit(q, xp=xp), _unit(k, xp=xp)
-    s = xp.matmul(q, xp.matrix_transpose(k)) / temperature
+    s = xp.matmul(q, xp.matrix_transpose(k)) / knob(temperature, q, xp=xp)
     loss, some = _contrast(s, mask, xp.logical_not(mask), xp=xp)
     count = xp.astype(some, dtype)
     return reduce_loss(loss, reduction, weights=weights, where=where, scale=count, out_dtype=out_dtype, xp=xp)
@@ -893,9 +889,9 @@ def supervised_contrastive(
     embeddings : array, shape ``(..., N, D)``, real floating
         The anchors (every view of every sample, flattened into ``N``).
     labels : array, shape ``(..., N)``, integer
-    temperature : float, default 0.07
+    temperature : float or 0-D array, default 0.07
         ``τ``, positive.
-    base_temperature : float, default 0.07
+    base_temperature : float or 0-D array, default 0.07
         ``τ_b``, positive: the loss is scaled by ``τ / τ_b`` (1 by default, as in the paper's code).
     normalize : bool, default True
         Cosine similarities; ``False`` takes the dot products as they are.
@@ -965,6 +961,7 @@ def supervised_contrastive(
     if normalize:
         e = _unit(e, xp=xp)
         k = e if keys is None else _unit(k, xp=xp)
+    temperature, base_temperature = knob(temperature, e, xp=xp), knob(base_temperature, e, xp=xp)
     s = xp.matmul(e, xp.matrix_transpose(k)) / temperature
     same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(key_labels, axis=-2)
     positive = same if offset is None else xp.logical_and(same, xp.logical_not(_offset_mask(
@@ -1005,8 +1002,8 @@ def sigmoid_contrastive(
 
     with ``x_i``, ``y_j`` the image and text embeddings (L2-normalised unless ``normalize=False``); ``"mean"``
     is SigLIP's ``(1/N) Σ_ij``. `temperature` multiplies: SigLIP learns ``t′`` and uses ``t = exp(t′)``, so pass
-    ``exp(t′)``. `temperature` and `bias` are Python numbers or 0-D arrays of the embeddings' framework, learnable:
-    the loss is differentiable in them.
+    ``exp(t′)``. `temperature` and `bias` are Python numbers or 0-D arrays of the embeddings' framework (cast to
+    the embeddings' dtype), learnable: the loss is differentiable in them.
 
     Distributed: pass every device's text embeddings, gathered (``M`` of them), and this device's place among them
     as `offset` (``rank · N``, an int or a traced 0-D integer array): image ``i``'s text is ``offset + i``, every
@@ -1018,9 +1015,9 @@ def sigmoid_contrastive(
     text_embeddings : array, shape ``(..., M, D)``, real floating
         ``M = N`` on one device.
     temperature : float or 0-D array, default 10.0
-        ``t``; a Python number must be positive.
+        ``t``, positive (a 0-D array is checked when its value can be read, not when traced).
     bias : float or 0-D array, default -10.0
-        ``b``.
+        ``b``, finite.
     normalize : bool, default True
     offset : int or 0-D integer array, default 0
         Image ``i``'s text is text ``offset + i``.
@@ -1037,7 +1034,8 @@ def sigmoid_contrastive(
     Raises
     ------
     TypeError
-        If an embedding, `temperature` or `bias` array is not floating, or `offset` of the wrong kind.
+        If an embedding is not floating, `temperature` or `bias` is neither a number nor a real 0-D array, or
+        `offset` is of the wrong kind.
     ValueError
         If the shapes do not match, or a knob is out of range.
 
@@ -1054,29 +1052,23 @@ def sigmoid_contrastive(
     array([0.62652338, 0.62652338])
     """
     check_reduction(reduction)
-    t_array = _scalar_knob("temperature", temperature, positive=True)
-    b_array = _scalar_knob("bias", bias, positive=False)
+    check_positive("temperature", temperature)
+    check_finite("bias", bias)
     check_bool("normalize", normalize)
-    names = ("image_embeddings", "text_embeddings", "temperature", "bias", "offset", "weights", "where")
+    names = ("image_embeddings", "text_embeddings", "offset", "weights", "where")
     offset_array = None if offset is None or isinstance(offset, (int, float)) else offset  # checked below
-    xp = array_namespace(image_embeddings, text_embeddings, temperature if t_array else None,
-                         bias if b_array else None, offset_array, weights, where, xp=xp, names=names)
+    xp = array_namespace(image_embeddings, text_embeddings, offset_array, weights, where, xp=xp, names=names)
     check_floating("image_embeddings", image_embeddings, xp=xp)
     check_floating("text_embeddings", text_embeddings, xp=xp)
-    knobs = [x for x, is_array in ((temperature, t_array), (bias, b_array)) if is_array]
-    for name, x, is_array in (("temperature", temperature, t_array), ("bias", bias, b_array)):
-        if is_array:
-            check_floating(name, x, xp=xp)
     shape = tuple(image_embeddings.shape)
     if len(shape) < 2:
         msg = f"`image_embeddings` must have shape (..., N, D) (a batch of N images); got {shape}"
         raise ValueError(msg)
     m = _keys_like("text_embeddings", text_embeddings, shape, "image_embeddings")
     _check_offset(offset, shape[-2], m, none=False, xp=xp)
-    dtype, out_dtype = compute_dtype(image_embeddings, text_embeddings, *knobs, xp=xp)
+    dtype, out_dtype = compute_dtype(image_embeddings, text_embeddings, xp=xp)
     x, y = (xp.astype(a, dtype, copy=False) for a in (image_embeddings, text_embeddings))
-    t = xp.astype(temperature, dtype, copy=False) if t_array else temperature
-    b = xp.astype(bias, dtype, copy=False) if b_array else bias
+    t, b = knob(temperature, x, xp=xp), knob(bias, x, xp=xp)
     if normalize:
         x, y = _unit(x, xp=xp), _unit(y, xp=xp)
     logits = t * xp.matmul(x, xp.matrix_transpose(y)) + b
@@ -1192,7 +1184,7 @@ def ranking_softmax(
 # -- margin heads: softmax over cosine logits -------------------------------------------------------------------
 
 
-def _margin_head(cosines: Array, labels: Array, target: Array, scale: float, /, *, xp: Any) -> Array:
+def _margin_head(cosines: Array, labels: Array, target: Array, scale: float | Array, /, *, xp: Any) -> Array:
     """``−log_softmax(scale · z)`` at the label, ``z`` the cosines with the label's replaced by ``target``."""
     classes = xp.arange(tuple(cosines.shape)[-1], dtype=labels.dtype, device=device(cosines))
     z = xp.where(xp.expand_dims(labels, axis=-1) == classes, target, cosines)
@@ -1231,9 +1223,9 @@ def arcface(
     logits : array, shape ``(..., C)``, real floating
         Cosine logits: normalised embeddings times normalised class centres, in ``[-1, 1]``.
     labels : array, shape ``(...)``, integer in ``[0, C)``
-    scale : float, default 64.0
+    scale : float or 0-D array, default 64.0
         ``s``, positive.
-    margin : float, default 0.5
+    margin : float or 0-D array, default 0.5
         ``m`` in radians, non-negative (pytorch-metric-learning's ``ArcFaceLoss`` takes degrees).
     easy_margin : bool, default False
     weights, where : array, optional
@@ -1278,12 +1270,14 @@ def arcface(
     sin2 = xp.clip((1.0 - target) * (1.0 + target), min=0.0)
     inside = sin2 > 0
     sin = xp.where(inside, xp.sqrt(xp.where(inside, sin2, xp.ones_like(sin2))), xp.zeros_like(sin2))
-    phi = target * math.cos(margin) - sin * math.sin(margin)
+    m = knob(margin, c, xp=xp)
+    cos_m, sin_m = (math.cos(m), math.sin(m)) if isinstance(m, float) else (xp.cos(m), xp.sin(m))
+    phi = target * cos_m - sin * sin_m
     if easy_margin:
         phi = xp.where(target > 0, phi, target)
     else:
-        phi = xp.where(target > -math.cos(margin), phi, target - margin * math.sin(margin))
-    loss = _margin_head(c, labels, phi, scale, xp=xp)
+        phi = xp.where(target > -cos_m, phi, target - m * sin_m)
+    loss = _margin_head(c, labels, phi, knob(scale, c, xp=xp), xp=xp)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 
@@ -1310,9 +1304,9 @@ def cosface(
     logits : array, shape ``(..., C)``, real floating
         Cosine logits: normalised embeddings times normalised class centres.
     labels : array, shape ``(...)``, integer in ``[0, C)``
-    scale : float, default 64.0
+    scale : float or 0-D array, default 64.0
         ``s``, positive.
-    margin : float, default 0.35
+    margin : float or 0-D array, default 0.35
         ``m``, non-negative.
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
@@ -1351,6 +1345,6 @@ def cosface(
     check_positive("scale", scale)
     check_positive("margin", margin, allow_zero=True)
     xp, c, labels, out_dtype, _ = class_index_inputs("logits", logits, labels, -1, None, None, weights, where, xp)
-    target = xp.take_along_axis(c, xp.expand_dims(labels, axis=-1), axis=-1) - margin
-    loss = _margin_head(c, labels, target, scale, xp=xp)
+    target = xp.take_along_axis(c, xp.expand_dims(labels, axis=-1), axis=-1) - knob(margin, c, xp=xp)
+    loss = _margin_head(c, labels, target, knob(scale, c, xp=xp), xp=xp)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)

@@ -468,7 +468,7 @@ def test_bad_pair_inputs(backend: str) -> None:
         lossport.hinge_embedding(d, arr(backend, [1.0, -1.0]), margin=math.inf)
     with pytest.raises(ValueError, match=r"`x1` and `labels` must have the same shape"):
         lossport.margin_ranking(d, d, arr(backend, [1.0, -1.0, 1.0]))
-    with pytest.raises(TypeError, match=r"`margin` must be a Python number; got str"):
+    with pytest.raises(TypeError, match=r"`margin` must be a Python number or a 0-D array; got str"):
         lossport.margin_ranking(d, d, arr(backend, [1.0, -1.0]), margin="0.1")
 
 
@@ -994,6 +994,29 @@ def test_bad_contrastive_inputs(backend: str) -> None:
     if backend == "torch":
         with pytest.raises(TypeError, match=r"one framework per call"):
             lossport.sigmoid_contrastive(q, q, temperature=np.asarray(10.0))
+
+
+def test_array_knobs_range_checks_and_dtype() -> None:
+    """Array knobs (tests/test_knobs.py checks their values and gradients): cosine_embedding's `margin` range
+    [-1, 1] is checked on a concrete 0-D array and not on a traced one (the number computes as it is: by hand,
+    the dissimilar pair's cos 1/√2 is below 1.5, loss 0); sigmoid_contrastive's knobs are cast to the embeddings'
+    dtype, as a Python number is (a float64 or an integer 0-D tensor on float32 embeddings gives float32)."""
+    x1, x2, y = np.array([[0.0, 1.0]]), np.array([[1.0, 1.0]]), np.array([-1])
+    with pytest.raises(ValueError, match=r"`margin` must be in \[-1, 1\]; got 1.5"):
+        lossport.cosine_embedding(x1, x2, y, margin=np.asarray(1.5))
+    with pytest.raises(ValueError, match=r"`margin` must be in \[-1, 1\]; got -2.0"):
+        lossport.cosine_embedding(x1, x2, y, margin=np.asarray(-2.0))
+    jax = framework("jax")
+    traced = jax.jit(lambda m: lossport.cosine_embedding(jax.numpy.asarray(x1), jax.numpy.asarray(x2),
+                                                         jax.numpy.asarray(y), margin=m))
+    assert float(traced(jax.numpy.asarray(1.5))) == 0.0
+    torch = framework("torch")
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float32)
+    for t in (torch.tensor(2.0, dtype=torch.float64), torch.tensor(2)):
+        out = lossport.sigmoid_contrastive(x, x, temperature=t, bias=torch.tensor(-1.0, dtype=torch.float64))
+        assert out.dtype == torch.float32
+        # matched and mismatched pairs alike: softplus(-1) = log1p(e⁻¹) (the docstring's example), two per row
+        assert out.item() == pytest.approx(2 * math.log1p(math.exp(-1)), rel=1e-6)
 
 
 def test_bad_margin_head_inputs(backend: str) -> None:
