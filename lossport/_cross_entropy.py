@@ -3,6 +3,10 @@
 lossport/classification.py's public functions validate the inputs and call these through ``apply``. Every
 backward works from the inputs and per-row residuals only: ``softmax − onehot`` for the softmax family (exact at
 the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one (exact through the small sigmoid).
+
+A knob given as an array (``label_smoothing``, ``z_loss``, ``gamma``, ...: a 0-D array of the inputs' framework,
+traced or not) makes ``apply`` run the forward as a plain composition, so every forward works with one: Array API
+operations only, and ``is_zero`` (not ``if knob:``) where a Python 0 skips a term. The backwards see numbers only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from lossport._numerics import (
     softplus,
 )
 from lossport._reduction import reduce_loss
+from lossport._validation import is_zero
 
 __all__ = ["PROBABILITY_CE", "SIGMOID_CE", "SIGMOID_FOCAL", "SOFT_CE", "SPARSE_CE", "picked_weights"]
 
@@ -54,11 +59,11 @@ def _sparse_ce_rows(smoothing: float, z_loss: float, z: Array, y: Array, cw: Arr
     class weights)."""
     picked = None if cw is None else picked_weights(cw, y, z.dtype, xp=xp)
     loss = nll if picked is None else picked * nll
-    if smoothing:
+    if not is_zero(smoothing):
         logp = log_softmax(z, xp=xp)
         uniform = xp.sum(logp if cw is None else logp * cw, axis=-1)
         loss = (1.0 - smoothing) * loss - (smoothing / tuple(z.shape)[-1]) * uniform
-    if z_loss:
+    if not is_zero(z_loss):
         lse = _lse(z, y, nll, xp=xp)
         loss = loss + z_loss * lse * lse * (1.0 if picked is None else picked)
     return loss, picked
@@ -157,7 +162,7 @@ SPARSE_CE = Rule("sparse_softmax_cross_entropy", _sparse_ce_forward, _sparse_ce_
 
 
 def _smoothed(smoothing: float, y: Array) -> Array:
-    return (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1] if smoothing else y
+    return y if is_zero(smoothing) else (1.0 - smoothing) * y + smoothing / tuple(y.shape)[-1]
 
 
 def _soft_ce(knobs: tuple[float, float], z: Array, y: Array, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
@@ -169,7 +174,7 @@ def _soft_ce(knobs: tuple[float, float], z: Array, y: Array, *, xp: Any) -> tupl
     loss = -xp.sum(mul0(_smoothed(smoothing, y), log_p, xp=xp), axis=-1)
     k = xp.argmax(z, axis=-1, keepdims=True)
     m, top = xp.take_along_axis(z, k, axis=-1), xp.take_along_axis(log_p, k, axis=-1)
-    if z_loss:
+    if not is_zero(z_loss):
         lse = xp.squeeze(m - top, axis=-1)
         loss = loss + z_loss * lse * lse
     # log p_k = −log1p(s) at the argmax, so s is recovered to an ulp however small it is
@@ -214,7 +219,7 @@ SOFT_CE = row_rule("softmax_cross_entropy", _soft_ce, _soft_ce_vjp, saves=True)
 
 
 def _smoothed_binary(smoothing: float, y: Array) -> Array:
-    return (1.0 - smoothing) * y + 0.5 * smoothing if smoothing else y
+    return y if is_zero(smoothing) else (1.0 - smoothing) * y + 0.5 * smoothing
 
 
 def _sigmoid_ce(knobs: tuple[float, float | None], x: Array, y: Array, *extras: Array, xp: Any) -> Array:
@@ -312,7 +317,7 @@ def _focal_parts(gamma: float, x: Array, y: Array, /, *, xp: Any) -> tuple[Array
     neg_log_q = softplus(x, xp=xp)
     ce = mul0(y, neg_log_p, xp=xp) + mul0(1.0 - y, neg_log_q, xp=xp)
     log_u = None
-    if gamma:
+    if not is_zero(gamma):
         log_u = xp.logaddexp(_log_weight(1.0 - y, xp=xp) - neg_log_p, _log_weight(y, xp=xp) - neg_log_q)
     return ce, -neg_log_p, -neg_log_q, log_u
 

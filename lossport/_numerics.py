@@ -366,13 +366,18 @@ def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: An
     return xp.clip(p - t, min=-delta, max=delta) * scale
 
 
-def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, smoothing: float, *,
+def _is_zero(value: float | Array) -> bool:
+    """Whether a knob is the number 0 (an array knob, whose value may be traced, is not)."""
+    return isinstance(value, (int, float)) and value == 0
+
+
+def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, smoothing: float | Array, *,
                              xp: Any) -> tuple[Array, Array | None]:
     """``(c, k)`` of ``ℓ = c·x + k·log1p(e^{−|x|})``: ``c = 1 − y`` where ``x`` is non-negative (its sign bit clear),
     ``−w·y`` where it is negative, and ``k = (1 − y) + w·y`` (None for ``w = 1``), with ``y`` smoothed to
     ``(1 − s)·y + s/2`` and ``1 − y`` formed as ``(1 − s)·(1 − y) + s/2``, not from the rounded smoothed label."""
     positive, negative = y, 1.0 - y
-    if smoothing:
+    if not _is_zero(smoothing):  # an array smoothing (a knob given as an array) takes this general branch
         positive = (1.0 - smoothing) * y + 0.5 * smoothing
         negative = (1.0 - smoothing) * negative + 0.5 * smoothing
     if w is not None:
@@ -381,7 +386,7 @@ def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, smooth
     return c, (None if w is None else negative + positive)
 
 
-def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float, /, *, xp: Any) -> Array:
+def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float | Array, /, *, xp: Any) -> Array:
     """``w·y·softplus(−x) + (1 − y)·softplus(x)``, elementwise (``w = 1`` for None), ``y`` smoothed by ``smoothing``.
 
     Written as ``c·x + k·log1p(e^{−|x|})`` (:func:`_sigmoid_ce_coefficients`): for ``y`` in ``[0, 1]`` and
@@ -390,7 +395,7 @@ def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float, /,
     ``x = ±inf`` costs exactly 0). The branch is chosen by the sign bit, so ``x = −0`` takes the negative one,
     consistently with :func:`sigmoid_ce_vjp`'s ``copysign``.
     """
-    native = _native("sigmoid_ce", xp)
+    native = _native("sigmoid_ce", xp) if isinstance(smoothing, float) else None  # an array smoothing: generic
     out = NotImplemented if native is None else native(x, y, w, smoothing)  # a native may decline the call
     if out is not NotImplemented:
         return out
@@ -400,7 +405,7 @@ def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float, /,
     return mul0(c, x, xp=xp) + (tail if k is None else k * tail)
 
 
-def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, smoothing: float, scale: Array, /, *,
+def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, smoothing: float | Array, scale: Array, /, *,
                    xp: Any) -> Array:
     """``((1 − y)·σ(x) − w·y·σ(−x))·scale``, the derivative of :func:`sigmoid_ce` in ``x`` times ``scale``.
 
@@ -408,7 +413,7 @@ def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, smoothing: float
     (``σ(−30)`` for ``x = 30, y = 1``) is exact, where ``σ(x) − y`` rounds it to 0; and ``k`` divided, not
     multiplied in, so that ``10·σ(−88)`` is not lost when ``σ(−88)`` is subnormal and flushed to zero (XLA).
     """
-    native = _native("sigmoid_ce_vjp", xp)
+    native = _native("sigmoid_ce_vjp", xp) if isinstance(smoothing, float) else None
     out = NotImplemented if native is None else native(x, y, w, smoothing, scale)
     if out is not NotImplemented:
         return out

@@ -25,6 +25,7 @@ __all__ = [
     "check_floating",
     "check_integer",
     "check_option",
+    "check_array_knob",
     "check_positive",
     "check_same_shape",
     "check_shape",
@@ -128,11 +129,11 @@ def is_array_knob(value: object) -> bool:
     return not isinstance(value, (int, float)) and not is_scalar(value) and hasattr(value, "dtype")
 
 
-def _array_knob(name: str, value: Any, bound: str, ok: Any) -> bool:
+def check_array_knob(name: str, value: Any, bound: str, ok: Any) -> bool:
     """Check ``value``'s kind; for a 0-D array, also ``ok(value, xp)`` when its value can be read. True for an
     array, False for a Python number (left to the caller)."""
     if not is_array_knob(value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) and not is_scalar(value):
+        if isinstance(value, bool) or (not isinstance(value, (int, float)) and not is_scalar(value)):
             msg = f"`{name}` must be a Python number or a 0-D array; got {type(value).__name__}"
             raise TypeError(msg)
         return False
@@ -153,7 +154,7 @@ def check_positive(name: str, value: float | Array, *, allow_zero: bool = False)
     """A numeric knob (``delta``, ``eps``, ...) that must be positive and finite: a Python number, or a 0-D array
     (checked when its value can be read; a traced one, under ``jax.vmap`` or ``jit``, is taken as it is)."""
     bound = ("non-negative" if allow_zero else "positive") + " and finite"
-    if _array_knob(name, value, bound, lambda v, xp: v >= 0 if allow_zero else v > 0):
+    if check_array_knob(name, value, bound, lambda v, xp: v >= 0 if allow_zero else v > 0):
         return
     number = float(value)
     ok = number >= 0 if allow_zero else number > 0
@@ -355,7 +356,7 @@ def broadcast_scalar(name: str, value: Any, like: Array, /, *, xp: Any, integer:
 def check_finite(name: str, value: float | Array) -> None:
     """A numeric knob of either sign (a margin, poly-1's epsilon) that must be finite (a Python number or a 0-D
     array, as in :func:`check_positive`)."""
-    if _array_knob(name, value, "finite", lambda v, xp: xp.isfinite(v)):
+    if check_array_knob(name, value, "finite", lambda v, xp: xp.isfinite(v)):
         return
     if not math.isfinite(value):
         msg = f"`{name}` must be finite; got {value!r}"
@@ -366,7 +367,7 @@ def check_fraction(name: str, value: float | Array, *, open_low: bool = False) -
     """A numeric knob in ``[0, 1]`` (``(0, 1]`` with ``open_low``), a Python number or a 0-D array."""
     interval = "(0, 1]" if open_low else "[0, 1]"
     low = (lambda v, xp: v > 0) if open_low else (lambda v, xp: v >= 0)
-    if _array_knob(name, value, f"in {interval}", lambda v, xp: xp.logical_and(low(v, xp), v <= 1)):
+    if check_array_knob(name, value, f"in {interval}", lambda v, xp: xp.logical_and(low(v, xp), v <= 1)):
         return
     check_positive(name, value, allow_zero=not open_low)
     if value > 1:

@@ -41,6 +41,10 @@ from lossport._validation import (
     class_index_inputs,
     compute_dtype,
     elementwise_inputs,
+    is_array_knob,
+    is_zero,
+    knob,
+    values_checked,
 )
 
 __all__ = [
@@ -63,12 +67,17 @@ __all__ = [
 Array = Any
 
 
-def _check_smoothing(label_smoothing: float) -> None:
-    check_positive("label_smoothing", label_smoothing, allow_zero=True)
-    if label_smoothing > 1:
-        msg = f"`label_smoothing` must be in [0, 1]; got {label_smoothing!r}"
+def _check_below_half(name: str, value: float | Array) -> None:
+    """A checked positive knob must also be below 1/2 (a 0-D array: when its value can be read, as _validation's
+    checks; the comparison's result is tested too, as it is traced under ``jax.jit`` even for a concrete knob)."""
+    if is_array_knob(value):
+        below = value < 0.5 if values_checked(value) else None
+        failed = below is not None and values_checked(below) and not bool(below)
+    else:
+        failed = value >= 0.5
+    if failed:
+        msg = f"`{name}` must be in (0, 0.5); got {float(value)!r}"
         raise ValueError(msg)
-
 
 
 def _and(a: Array | None, b: Array | None, /, *, xp: Any) -> Array | None:
@@ -116,9 +125,9 @@ def sparse_softmax_cross_entropy(
         Samples with this label are left out of the loss and of the mean's denominator (torch's default is
         -100; lossport's default is to ignore nothing).
     class_weights : array, shape ``(C,)``, optional
-    label_smoothing : float, default 0.0
+    label_smoothing : float or 0-D array, default 0.0
         Mixes the one-hot target with the uniform distribution: ``(1 − ε)·onehot + ε/C``.
-    z_loss : float, default 0.0
+    z_loss : float or 0-D array, default 0.0
         Adds ``z_loss·(log Σ_c e^{z_c})²`` to each row (PaLM's auxiliary loss; Liger Kernel's and OLMo's
         ``z_loss``), scaled by the row's class weight; ignored rows add nothing.
     weights, where : array, optional
@@ -151,7 +160,7 @@ def sparse_softmax_cross_entropy(
     0.6931471805599453
     """
     check_reduction(reduction)
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     check_positive("z_loss", z_loss, allow_zero=True)
     xp, logits, labels, out_dtype, keep = class_index_inputs(
         "logits", logits, labels, axis, ignore_index, class_weights, weights, where, xp
@@ -159,7 +168,7 @@ def sparse_softmax_cross_entropy(
     mask = _and(keep, where, xp=xp)
     if class_weights is not None:
         class_weights = xp.astype(class_weights, logits.dtype, copy=False)
-    params = (float(label_smoothing), float(z_loss), reduction)
+    params = (knob(label_smoothing, logits, xp=xp), knob(z_loss, logits, xp=xp), reduction)
     loss = apply(SPARSE_CE, params, logits, labels, weights, mask, class_weights, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -263,8 +272,8 @@ def softmax_cross_entropy(
     labels : array, the same shape as `logits`
         Distributions over the class axis (one-hot or soft); not checked to sum to 1.
     axis : int, default -1
-    label_smoothing : float, default 0.0
-    z_loss : float, default 0.0
+    label_smoothing : float or 0-D array, default 0.0
+    z_loss : float or 0-D array, default 0.0
         Adds ``z_loss·(log Σ_c e^{z_c})²`` to each row (PaLM's auxiliary loss; Liger Kernel's and OLMo's).
     weights, where : array, optional
         Per-sample weights and mask, broadcast against shape ``(...)``.
@@ -289,10 +298,10 @@ def softmax_cross_entropy(
     0.6931471805599453
     """
     check_reduction(reduction)
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     check_positive("z_loss", z_loss, allow_zero=True)
     xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
-    knobs = (float(label_smoothing), float(z_loss))
+    knobs = (knob(label_smoothing, logits, xp=xp), knob(z_loss, logits, xp=xp))
     loss = apply(SOFT_CE, (knobs, reduction), logits, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -324,7 +333,7 @@ def categorical_cross_entropy(
     labels : array
         Either distributions of the same shape as `probabilities`, or integer class indices of shape ``(...)``.
     axis : int, default -1
-    eps : float, optional
+    eps : float or 0-D array, optional
     weights, where, reduction, xp
         As in :func:`softmax_cross_entropy`.
 
@@ -366,7 +375,7 @@ def categorical_cross_entropy(
             "probabilities", probabilities, labels, axis, weights, where, xp
         )
     check_in_unit_interval("probabilities", probabilities, xp=xp)
-    knobs = (None if eps is None else float(eps),)
+    knobs = (None if eps is None else knob(eps, probabilities, xp=xp),)
     loss = apply(PROBABILITY_CE, (knobs, reduction), probabilities, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -394,7 +403,7 @@ def binary_cross_entropy(
     ----------
     probabilities : array, shape ``(...)``, real floating, in ``[0, 1]``
     labels : array, shape ``(...)``, in ``[0, 1]`` (soft labels allowed)
-    eps : float, optional
+    eps : float or 0-D array, optional
     weights, where, reduction, xp
         As in :func:`lossport.mean_squared_error`.
 
@@ -428,7 +437,8 @@ def binary_cross_entropy(
     check_in_unit_interval("probabilities", probabilities, xp=xp)
     check_in_unit_interval("labels", labels, xp=xp)
     if eps is not None:
-        probabilities = xp.clip(probabilities, min=float(eps), max=1.0 - float(eps))
+        eps = knob(eps, probabilities, xp=xp)
+        probabilities = xp.clip(probabilities, min=eps, max=1.0 - eps)
     log_p = clamped_log(probabilities, xp=xp)
     log_q = clamped_log(1.0 - probabilities, xp=xp)
     loss = -(labels * log_p + (1.0 - labels) * log_q)
@@ -463,7 +473,7 @@ def binary_cross_entropy_with_logits(
     pos_weight : float or array, optional
         Weight of the positive term, broadcast against the loss (per class along the last axis, as in torch and
         ``tf.nn.weighted_cross_entropy_with_logits``).
-    label_smoothing : float, default 0.0
+    label_smoothing : float or 0-D array, default 0.0
     weights, where, reduction, xp
         As in :func:`lossport.mean_squared_error`.
 
@@ -486,7 +496,7 @@ def binary_cross_entropy_with_logits(
     array([0.69314718, 0.        , 0.        ])
     """
     check_reduction(reduction)
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     xp, logits, labels, out_dtype = elementwise_inputs(
         logits, labels, weights, where, names=("logits", "labels"), xp=xp
     )
@@ -494,7 +504,7 @@ def binary_cross_entropy_with_logits(
     if pos_weight is not None and not isinstance(pos_weight, (int, float)):
         check_floating("pos_weight", pos_weight, xp=xp)
         extras, pos_weight = (xp.astype(pos_weight, logits.dtype, copy=False),), None
-    params = ((float(label_smoothing), None if pos_weight is None else float(pos_weight)), reduction)
+    params = ((knob(label_smoothing, logits, xp=xp), None if pos_weight is None else float(pos_weight)), reduction)
     loss = apply(SIGMOID_CE, params, logits, labels, weights, where, *extras, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -530,13 +540,13 @@ def sigmoid_focal(
     ----------
     logits : array, shape ``(...)``, real floating
     labels : array, shape ``(...)``, in ``[0, 1]`` (soft labels allowed)
-    alpha : float in [0, 1], optional
+    alpha : float or 0-D array in [0, 1], optional
         Weight of the positive class (``1 − alpha`` for the negative one); None applies no balancing (optax's
         default). Keras's ``BinaryFocalCrossentropy`` applies its ``alpha`` only with
         ``apply_class_balancing=True``: ``alpha=None`` reproduces its default.
-    gamma : float, default 2.0
+    gamma : float or 0-D array, default 2.0
         The focusing exponent, non-negative; 0 gives the binary cross-entropy.
-    label_smoothing : float, default 0.0
+    label_smoothing : float or 0-D array, default 0.0
         Replaces ``y`` by ``(1 − ε)·y + ε/2`` everywhere (Keras's convention).
     weights, where, reduction, xp
         As in :func:`lossport.mean_squared_error`.
@@ -570,12 +580,13 @@ def sigmoid_focal(
     if alpha is not None:
         check_fraction("alpha", alpha)
     check_positive("gamma", gamma, allow_zero=True)
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     xp, logits, labels, out_dtype = elementwise_inputs(
         logits, labels, weights, where, names=("logits", "labels"), xp=xp
     )
     check_in_unit_interval("labels", labels, xp=xp)
-    knobs = (None if alpha is None else float(alpha), float(gamma), float(label_smoothing))
+    knobs = (None if alpha is None else knob(alpha, logits, xp=xp), knob(gamma, logits, xp=xp),
+             knob(label_smoothing, logits, xp=xp))
     loss = apply(SIGMOID_FOCAL, (knobs, reduction), logits, labels, weights, where, xp=xp)
     return loss if loss.dtype == out_dtype else xp.astype(loss, out_dtype)
 
@@ -789,13 +800,13 @@ def categorical_focal(
     logits : array, shape ``(..., C)``, real floating
     labels : array, the same shape as `logits`
         Distributions over the class axis (one-hot or soft); not checked to sum to 1.
-    alpha : float or array of shape ``(C,)``, optional
-        Class weights (a positive number weighs every class alike, a pure scale); None means 1.
-    gamma : float, default 2.0
+    alpha : float, 0-D array or array of shape ``(C,)``, optional
+        Class weights (a positive number or 0-D array weighs every class alike, a pure scale); None means 1.
+    gamma : float or 0-D array, default 2.0
         The focusing exponent, non-negative; 0 gives :func:`softmax_cross_entropy` (times `alpha`).
     axis : int, default -1
-    label_smoothing : float, default 0.0
-    eps : float, optional
+    label_smoothing : float or 0-D array, default 0.0
+    eps : float or 0-D array, optional
         Clip the probabilities to ``[eps, 1 − eps]`` first, in the compute dtype (Keras: ``1e-7``); the
         log-space evaluation is then replaced by Keras's ``log(p)`` and ``(1 − p)^γ`` on the clipped values.
     weights, where : array, optional
@@ -830,13 +841,14 @@ def categorical_focal(
     """
     check_reduction(reduction)
     check_positive("gamma", gamma, allow_zero=True)
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     if eps is not None:
         check_positive("eps", eps)
-        if eps >= 0.5:
-            msg = f"`eps` must be in (0, 0.5); got {eps!r}"
-            raise ValueError(msg)
-    alpha_array = alpha is not None and not isinstance(alpha, (int, float))
+        _check_below_half("eps", eps)
+    # Class weights of shape (C,), or one number: a Python number or a 0-D array (a knob)
+    alpha_array = alpha is not None and not isinstance(alpha, (int, float)) and (
+        tuple(getattr(alpha, "shape", (0,))) != ()
+    )
     if alpha is not None and not alpha_array:
         check_positive("alpha", alpha)
     xp = array_namespace(
@@ -848,13 +860,17 @@ def categorical_focal(
     if alpha_array:
         check_floating("alpha", alpha, xp=xp)
         check_shape("alpha", alpha, (num_classes,), "one weight per class")
-    if label_smoothing:
+    elif alpha is not None:
+        alpha = knob(alpha, logits, xp=xp)
+    gamma, label_smoothing = knob(gamma, logits, xp=xp), knob(label_smoothing, logits, xp=xp)
+    if not is_zero(label_smoothing):
         labels = (1.0 - label_smoothing) * labels + label_smoothing / num_classes
     log_p = log_softmax(logits, xp=xp)
     if eps is None:
-        log_1m_p = _log1m_softmax(logits, log_p, xp=xp) if gamma else None
+        log_1m_p = None if is_zero(gamma) else _log1m_softmax(logits, log_p, xp=xp)
     else:
-        p = xp.clip(xp.exp(log_p), min=float(eps), max=1.0 - float(eps))
+        eps = knob(eps, logits, xp=xp)
+        p = xp.clip(xp.exp(log_p), min=eps, max=1.0 - eps)
         log_p = xp.log(p)
         log_1m_p = xp.log1p(-p)
     term = -log_p if log_1m_p is None else -log_p * xp.exp(gamma * log_1m_p)
@@ -893,7 +909,7 @@ def poly1_cross_entropy(
     logits : array, shape ``(..., C)``, real floating
     labels : array, the same shape as `logits`
         Distributions over the class axis (one-hot or soft); not checked to sum to 1.
-    epsilon : float, default 2.0
+    epsilon : float or 0-D array, default 2.0
         Any finite number (optax's default 2.0).
     axis : int, default -1
     weights, where : array, optional
@@ -924,9 +940,10 @@ def poly1_cross_entropy(
     check_reduction(reduction)
     check_finite("epsilon", epsilon)
     xp, logits, labels, out_dtype = _soft_inputs("logits", logits, labels, axis, weights, where, xp)
+    epsilon = knob(epsilon, logits, xp=xp)
     log_p = log_softmax(logits, xp=xp)
     loss = -xp.sum(mul0(labels, log_p, xp=xp), axis=-1)
-    if epsilon:
+    if not is_zero(epsilon):
         loss = loss + epsilon * xp.sum(labels * -xp.expm1(log_p), axis=-1)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
@@ -955,7 +972,7 @@ def generalized_cross_entropy(
     ----------
     probabilities : array, shape ``(..., C)``, real floating, in ``[0, 1]``
     labels : array, shape ``(...)``, integer in ``[0, C)``
-    q : float in (0, 1], default 0.5
+    q : float or 0-D array in (0, 1], default 0.5
     axis : int, default -1
         The class axis of `probabilities`.
     weights, where : array, optional
@@ -999,10 +1016,12 @@ def generalized_cross_entropy(
         "probabilities", probabilities, labels, axis, None, None, weights, where, xp
     )
     check_in_unit_interval("probabilities", probabilities, xp=xp)
+    q = knob(q, probabilities, xp=xp)
     p = xp.squeeze(xp.take_along_axis(probabilities, xp.expand_dims(labels, axis=-1), axis=-1), axis=-1)
     positive = p > 0
     log_p = xp.log(xp.where(positive, p, xp.ones_like(p)))
-    loss = xp.where(positive, -xp.expm1(q * log_p) / q, xp.full_like(p, 1.0 / q))
+    at_zero = xp.ones_like(p) / q if is_array_knob(q) else xp.full_like(p, 1.0 / q)
+    loss = xp.where(positive, -xp.expm1(q * log_p) / q, at_zero)
     return reduce_loss(loss, reduction, weights=weights, where=where, out_dtype=out_dtype, xp=xp)
 
 

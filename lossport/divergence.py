@@ -16,8 +16,8 @@ from lossport._namespace import array_namespace
 from lossport._numerics import mul0
 from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
-    _array_knob,
     axis_last,
+    check_array_knob,
     check_floating,
     check_in_unit_interval,
     check_non_negative_values,
@@ -57,7 +57,7 @@ def _check_clip(clip: float | Array | None) -> None:
     if clip is None:
         return
     if is_array_knob(clip):
-        _array_knob("clip", clip, "in (0, 1)", lambda v, xp: xp.logical_and(v > 0, v < 1))
+        check_array_knob("clip", clip, "in (0, 1)", lambda v, xp: xp.logical_and(v > 0, v < 1))
         return
     if isinstance(clip, bool) or not isinstance(clip, (int, float)):
         msg = f"`clip` must be a Python number, a 0-D array or None; got {type(clip).__name__}"

@@ -29,11 +29,15 @@ from lossport._validation import (
     check_bool,
     check_finite,
     check_floating,
+    check_fraction,
     check_integer,
     check_labels_in_range,
     check_positive,
     check_shape,
     compute_dtype,
+    is_array_knob,
+    is_zero,
+    knob,
 )
 
 # CHUNK_BUDGET and chunk_for stay in this module (lossport.linear.chunk_for)
@@ -126,7 +130,7 @@ def _hits(y: Array, start: Any, size: int, /, *, xp: Any) -> Array:
     return xp.expand_dims(y, axis=1) == classes
 
 
-Params = tuple[int, float, float, "float | None"]
+Params = tuple[int, Any, Any, Any]  # chunk, smoothing, z_loss, cap: numbers, or 0-D arrays (the knobs as arrays)
 
 
 def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Array | None, *,
@@ -147,7 +151,7 @@ def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: 
         terms = xp.sum(xp.where(hit, zero, xp.exp(z - xp.expand_dims(new, axis=1))), axis=1)
         others = others * xp.exp(m - new) + terms
         label = label + xp.sum(xp.where(hit, z, zero), axis=1)
-        if smoothing:
+        if not is_zero(smoothing):
             spread = spread + (xp.sum(z, axis=1) if cw is None else xp.matmul(z, _rows(cw, start, size, xp=xp)))
         return (new, others, label, spread), ()
 
@@ -159,10 +163,10 @@ def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: 
     lse = m + log_total
     picked = None if cw is None else picked_weights(cw, y, dtype, xp=xp)
     loss = nll if picked is None else picked * nll
-    if smoothing:  # (1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c, with Σ_c w_c·log p_c = Σ_c w_c·z_c − W·lse
+    if not is_zero(smoothing):  # (1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c, with Σ_c w_c·log p_c = Σ_c w_c·z_c − W·lse
         total_weight = classes if cw is None else xp.sum(cw)
         loss = (1.0 - smoothing) * loss - (smoothing / classes) * (spread - total_weight * lse)
-    if z_loss:
+    if not is_zero(z_loss):
         loss = loss + z_loss * lse * lse * (1.0 if picked is None else picked)
     return xp.stack([loss, lse]), (m, excess, nll)
 
@@ -245,10 +249,17 @@ def _check_chunk(chunk_size: int | None) -> None:
         raise ValueError(msg)
 
 
-def _check_softcap(logit_softcap: float | None) -> None:
+def _check_softcap(logit_softcap: float | Array | None) -> None:
     if logit_softcap is not None:
         check_finite("logit_softcap", logit_softcap)
         check_positive("logit_softcap", logit_softcap)
+
+
+def _knob(value: float | Array, hidden: Array, dtype: Any, /, *, xp: Any) -> float | Array:
+    """A knob as a Python float (a static parameter of the rule), or a 0-D array in the compute dtype: a 16-bit
+    `hidden` may stay 16-bit (``_matmul`` accumulates in float32), the knob as the logits."""
+    value = knob(value, hidden, xp=xp)
+    return xp.astype(value, dtype, copy=False) if is_array_knob(value) else value
 
 
 def linear_cross_entropy(
@@ -295,7 +306,7 @@ def linear_cross_entropy(
         depend on it beyond rounding.
     ignore_index, class_weights, label_smoothing, z_loss, weights, where, reduction
         As in :func:`sparse_softmax_cross_entropy`; ``class_weights`` has shape ``(V,)``.
-    logit_softcap : float, optional
+    logit_softcap : float or 0-D array, optional
         Gemma 2's soft-capping, ``c·tanh(z/c)``, applied to the logits before everything else (the z-loss
         included).
     return_lse : bool, default False
@@ -321,6 +332,12 @@ def linear_cross_entropy(
     ``tf.while_loop``: the adapters' ``scan_chunks``), so compile time does not grow with ``V / chunk_size``;
     NumPy, torch (eager and ``torch.compile``) and eager TensorFlow loop in Python.
 
+    ``label_smoothing``, ``z_loss`` and ``logit_softcap`` may be 0-D arrays of the inputs' framework, traced or not
+    (``jax.vmap`` over a sweep, a learnable soft-cap): they enter the chunk loop as values. The loss is then
+    differentiated by the framework's autodiff through the chunks, with respect to the knobs too, not by the chunked
+    backward above, so the backward's memory is that of the autodiff (it keeps each chunk's logits: ``O(N·V)``);
+    Python-number knobs keep the chunked backward.
+
     Raises
     ------
     TypeError
@@ -342,10 +359,7 @@ def linear_cross_entropy(
     0.6931471805599453
     """
     check_reduction(reduction)
-    check_positive("label_smoothing", label_smoothing, allow_zero=True)
-    if label_smoothing > 1:
-        msg = f"`label_smoothing` must be in [0, 1]; got {label_smoothing!r}"
-        raise ValueError(msg)
+    check_fraction("label_smoothing", label_smoothing)
     check_positive("z_loss", z_loss, allow_zero=True)
     _check_chunk(chunk_size)
     _check_softcap(logit_softcap)
@@ -393,8 +407,8 @@ def linear_cross_entropy(
     mask = keep if where is None else (where if keep is None else xp.logical_and(keep, where))
     tokens = math.prod(shape) if all(isinstance(d, int) for d in shape) else None
     chunk = chunk_size if chunk_size is not None else chunk_for(tokens or 1, classes)
-    params = (min(chunk, classes), float(label_smoothing), float(z_loss),
-              None if logit_softcap is None else float(logit_softcap))
+    params = (min(chunk, classes), _knob(label_smoothing, hidden, dtype, xp=xp), _knob(z_loss, hidden, dtype, xp=xp),
+              None if logit_softcap is None else _knob(logit_softcap, hidden, dtype, xp=xp))
     rows = apply(LINEAR_CE, params, xp.reshape(hidden, (-1, width)), weight, bias, xp.reshape(labels, (-1,)),
                  class_weights, xp=xp)
     loss, lse = xp.reshape(rows[0, ...], shape), xp.reshape(rows[1, ...], shape)

@@ -596,7 +596,7 @@ def test_bad_focal_knobs(backend: str) -> None:
         lossport.sigmoid_focal(x, y, alpha=-0.1)
     with pytest.raises(ValueError, match=r"`gamma` must be non-negative and finite; got -1.0"):
         lossport.sigmoid_focal(x, y, gamma=-1.0)
-    with pytest.raises(TypeError, match=r"`gamma` must be a Python number; got str"):
+    with pytest.raises(TypeError, match=r"`gamma` must be a Python number or a 0-D array; got str"):
         lossport.sigmoid_focal(x, y, gamma="2")
     with pytest.raises(ValueError, match=r"`labels` must be probabilities in \[0, 1\]; got 2.0"):
         lossport.sigmoid_focal(x, arr(backend, [1.0, 2.0]))
@@ -613,6 +613,10 @@ def test_bad_focal_knobs(backend: str) -> None:
         lossport.categorical_focal(z, q, eps=0.0)
     with pytest.raises(ValueError, match=r"`eps` must be in \(0, 0.5\); got 0.5"):
         lossport.categorical_focal(z, q, eps=0.5)
+    with pytest.raises(ValueError, match=r"`eps` must be in \(0, 0.5\); got 0.5"):  # a concrete 0-D array too
+        lossport.categorical_focal(z, q, eps=arr(backend, 0.5))
+    with pytest.raises(ValueError, match=r"`alpha` must be positive and finite; got -0.25"):
+        lossport.categorical_focal(z, q, alpha=arr(backend, -0.25))  # a 0-D alpha: a number, not class weights
     with pytest.raises(ValueError, match=r"`label_smoothing` must be in \[0, 1\]; got 1.5"):
         lossport.categorical_focal(z, q, label_smoothing=1.5)
     with pytest.raises(ValueError, match=r"same shape; got \(1, 3\) and \(1, 2\)"):
@@ -623,7 +627,7 @@ def test_bad_poly1_and_gce(backend: str) -> None:
     z, q = arr(backend, [[0.5, -0.5]]), arr(backend, [[1.0, 0.0]])
     with pytest.raises(ValueError, match=r"`epsilon` must be finite; got inf"):
         lossport.poly1_cross_entropy(z, q, epsilon=math.inf)
-    with pytest.raises(TypeError, match=r"`epsilon` must be a Python number; got NoneType"):
+    with pytest.raises(TypeError, match=r"`epsilon` must be a Python number or a 0-D array; got NoneType"):
         lossport.poly1_cross_entropy(z, q, epsilon=None)
     p = arr(backend, [[0.3, 0.7], [0.6, 0.4]])
     labels = arr(backend, [0, 1], "int64")
