@@ -28,7 +28,7 @@ def tests(session: nox.Session, framework: str) -> None:
     session.install("-e", ".[test]", "scikit-learn")
     backends = ["numpy", "array_api_strict"] + ([framework] if framework != "numpy" else [])
     session.env["LOSSPORT_TEST_BACKENDS"] = ",".join(backends)
-    session.run("pytest", "-n", "2", *session.posargs)
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session

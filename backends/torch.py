@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 import sys
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -197,7 +196,19 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         small = x.abs().neg_().sigmoid_().copysign_(x)
         return _coefficient(x, y).sub_(small).mul_(scale)
 
+    def after(x: Any, dependencies: tuple[Any, ...]) -> Any:
+        # lossport.linear's chunk loop under torch.compile: inductor runs every chunk's matmul first and fuses all
+        # the chunks' elementwise passes into one kernel after them, so every chunk's logits are alive at once
+        # (forward at 4096 tokens × 32000 classes: 502 MB, the dense logits' size). A zero computed from the
+        # previous chunk's results (all of them: a sum left out of the chain is deferred, its chunk kept alive),
+        # added to the matmul's input, makes each matmul wait for the chunk before it. Eager torch runs in order
+        # anyway: nothing to add there.
+        if not is_compiling():
+            return x
+        return x + torch.nan_to_num(sum(torch.sum(d) for d in dependencies) * 0.0)
+
     return {
+        "after": after,
         "sigmoid_ce": sigmoid_ce,
         "sigmoid_ce_vjp": sigmoid_ce_vjp,
         "sigmoid": torch.sigmoid,

@@ -22,10 +22,10 @@ from lossport import backends
 from lossport._namespace import array_namespace, device, is_scalar
 
 __all__ = [
+    "check_array_knob",
     "check_floating",
     "check_integer",
     "check_option",
-    "check_array_knob",
     "check_positive",
     "check_same_shape",
     "check_shape",

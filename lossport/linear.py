@@ -112,6 +112,15 @@ def _loop(body: Callable[..., tuple[Any, tuple[Array | None, ...]]], carry: Any,
     return carry, joined
 
 
+def _after(x: Array, *dependencies: Array | None, xp: Any) -> Array:
+    """``x``, computed after ``dependencies`` (the previous chunk's whole carry) where the adapter's ``after`` hook
+    orders the chunks (torch.compile, whose inductor would otherwise run every chunk's matmul first and hold
+    every chunk's logits at once: backends/torch.py); ``x`` itself elsewhere."""
+    native = natives(xp).get("after")
+    dependencies = tuple(d for d in dependencies if d is not None)
+    return x if native is None or not dependencies else native(x, dependencies)
+
+
 def _logits(h: Array, w: Array, b: Array | None, start: Any, size: int, cap: float | None, dtype: Any, /, *,
             xp: Any) -> Array:
     """The logits of classes ``[start, start + size)``: ``h @ w[start:start + size].T + b[...]``, soft-capped."""
@@ -145,7 +154,7 @@ def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: 
 
     def body(start: Any, size: int, carry: tuple[Array, ...]) -> tuple[tuple[Array, ...], tuple[()]]:
         m, others, label, spread = carry
-        z = _logits(h, w, b, start, size, cap, dtype, xp=xp)
+        z = _logits(_after(h, *carry, xp=xp), w, b, start, size, cap, dtype, xp=xp)
         hit = _hits(y, start, size, xp=xp)
         new = xp.maximum(m, xp.max(z, axis=1))  # m starts at −inf: e^{m − new} = 0 then
         terms = xp.sum(xp.where(hit, zero, xp.exp(z - xp.expand_dims(new, axis=1))), axis=1)
@@ -208,7 +217,7 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
         g_lse_total = xp.sum(g * lse)
 
     def body(start: Any, size: int, grad_h: Array | None) -> tuple[Array | None, tuple[Array | None, ...]]:
-        z = _logits(h, w, b, start, size, cap, dtype, xp=xp)
+        z = _logits(_after(h, grad_h, xp=xp), w, b, start, size, cap, dtype, xp=xp)
         hit = _hits(y, start, size, xp=xp)
         dz = xp.exp(z - shift) * row
         if smoothing:

@@ -166,6 +166,21 @@ def test_a_parameter_knob_is_learnable() -> None:
     assert temperature.grad is not None and torch.isfinite(temperature.grad)
 
 
+def test_any_numeric_knob_may_be_a_parameter() -> None:
+    """Every numeric knob takes a 0-D tensor (issue 10): a Huber ``delta`` learned as a parameter. By hand, with
+    e = (0.3, −2.5, 3) and δ = 0.7: ℓ = (0.045 + 0.7·(2.5 − 0.35) + 0.7·(3 − 0.35)) / 3 = 1.135, and
+    ∂ℓ/∂δ = (0 + (2.5 − 0.7) + (3 − 0.7)) / 3 = 4.1 / 3."""
+    delta = torch.nn.Parameter(torch.tensor(0.7, dtype=torch.float64))
+    module = lt.Huber(delta=delta)
+    assert [n for n, _ in module.named_parameters()] == ["delta"]
+    p = torch.tensor([0.3, -2.0, 4.0], dtype=torch.float64)
+    t = torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64)
+    loss = module(p, t)
+    loss.backward()
+    assert loss.item() == pytest.approx(1.135, rel=1e-14)
+    assert delta.grad.item() == pytest.approx(4.1 / 3, rel=1e-14)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_buffers_follow_to_device() -> None:
     module = lt.SparseSoftmaxCrossEntropy(class_weights=torch.tensor([1.0, 2.0, 0.5])).to("cuda")

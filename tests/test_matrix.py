@@ -27,7 +27,10 @@ TORCH_COMPILE_CASES = [cases_for(loss)[0] for loss in LOSSES]
 
 
 def _case_param(case: Case) -> Any:
-    return pytest.param(case, id=f"{case.loss}-{case.name}")
+    # One xdist group per case (`pytest -n 2 --dist loadgroup`, the README's command): its backends and dtypes run
+    # in one worker, which builds the case's JAX float64 reference gradient once (_reference_grad) and compiles
+    # JAX's eager operations for its shapes once, where two workers would each pay both.
+    return pytest.param(case, id=f"{case.loss}-{case.name}", marks=pytest.mark.xdist_group(case.id))
 
 
 # -- binding a case to a backend's arrays ---------------------------------------------------------------------
@@ -186,8 +189,19 @@ def _grad(case: Case, backend: str, dtype: str, *, compiled: bool = False) -> np
     raise AssertionError(backend)
 
 
+_REFERENCE_GRADS: dict[tuple[str, str], np.ndarray] = {}
+
+
 def _reference_grad(case: Case, dtype: str) -> np.ndarray:
-    """JAX float64 autodiff on the inputs rounded to ``dtype`` (or finite differences without JAX)."""
+    """JAX float64 autodiff on the inputs rounded to ``dtype`` (or finite differences without JAX); computed once
+    per case and dtype in a process (each backend's test of the dtype compares with the same one)."""
+    key = (case.id, dtype)
+    if key not in _REFERENCE_GRADS:
+        _REFERENCE_GRADS[key] = _compute_reference_grad(case, dtype)
+    return _REFERENCE_GRADS[key].copy()
+
+
+def _compute_reference_grad(case: Case, dtype: str) -> np.ndarray:
     rounded = Case(case.loss, case.name, tuple(parity.runner._rounded(a, dtype) for a in case.args),
                    {k: parity.runner._rounded(v, dtype) for k, v in case.kwargs.items()}, case.grad)
     if "jax" in BACKENDS:
