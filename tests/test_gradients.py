@@ -55,7 +55,8 @@ AUTODIFF = [b for b in ("jax", "torch", "tensorflow") if b in BACKENDS]
 
 
 def _param(case: Case) -> Any:
-    return pytest.param(case, id=f"{case.loss}-{case.name}")
+    # The case's xdist group, as in test_matrix.py: its JAX compilations are shared with the matrix's rows.
+    return pytest.param(case, id=f"{case.loss}-{case.name}", marks=pytest.mark.xdist_group(case.id))
 
 
 def test_the_rules_are_the_losses_that_have_them() -> None:
