@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lossport import backends
+from lossport._validation import is_zero
 
 __all__ = [
     "clamped_log",
@@ -366,18 +367,13 @@ def huber_error_vjp(p: Array, t: Array, delta: float, scale: Array, /, *, xp: An
     return xp.clip(p - t, min=-delta, max=delta) * scale
 
 
-def _is_zero(value: float | Array) -> bool:
-    """Whether a knob is the number 0 (an array knob, whose value may be traced, is not)."""
-    return isinstance(value, (int, float)) and value == 0
-
-
 def _sigmoid_ce_coefficients(x: Array, y: Array, w: Array | float | None, smoothing: float | Array, *,
                              xp: Any) -> tuple[Array, Array | None]:
     """``(c, k)`` of ``ℓ = c·x + k·log1p(e^{−|x|})``: ``c = 1 − y`` where ``x`` is non-negative (its sign bit clear),
     ``−w·y`` where it is negative, and ``k = (1 − y) + w·y`` (None for ``w = 1``), with ``y`` smoothed to
     ``(1 − s)·y + s/2`` and ``1 − y`` formed as ``(1 − s)·(1 − y) + s/2``, not from the rounded smoothed label."""
     positive, negative = y, 1.0 - y
-    if not _is_zero(smoothing):  # an array smoothing (a knob given as an array) takes this general branch
+    if not is_zero(smoothing):  # an array smoothing (a knob given as an array) takes this general branch
         positive = (1.0 - smoothing) * y + 0.5 * smoothing
         negative = (1.0 - smoothing) * negative + 0.5 * smoothing
     if w is not None:

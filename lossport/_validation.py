@@ -35,6 +35,7 @@ __all__ = [
     "is_array_knob",
     "is_zero",
     "knob",
+    "knob_math",
     "value_checks",
     "values_checked",
 ]
@@ -171,6 +172,12 @@ def knob(value: float | Array, like: Array, /, *, xp: Any) -> float | Array:
         return float(value)
     array_namespace(like, value, names=("the inputs", "a knob"))  # one framework
     return xp.astype(value, like.dtype)
+
+
+def knob_math(function: str, value: float | Array, /, *, xp: Any) -> float | Array:
+    """``math.<function>(value)`` for a number knob (it stays a static Python float), ``xp.<function>(value)`` for
+    an array knob (traced and differentiated with it): ``log``, ``log1p``, ``cos``, ``sin``."""
+    return getattr(xp, function)(value) if is_array_knob(value) else getattr(math, function)(value)
 
 
 def is_zero(value: float | Array) -> bool:

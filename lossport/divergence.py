@@ -25,6 +25,7 @@ from lossport._validation import (
     compute_dtype,
     is_array_knob,
     knob,
+    knob_math,
 )
 
 __all__ = ["generalized_kl_divergence", "js_divergence", "kl_divergence"]
@@ -184,20 +185,16 @@ def _kl_terms(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /,
     ``p = 0`` (those entries are zeroed by ``mul0``)."""
     log_targets, clip = knobs
     if log_targets:
-        log_p = targets if clip is None else xp.clip(targets, min=_log(clip, xp=xp), max=0.0)
+        log_p = targets if clip is None else xp.clip(targets, min=knob_math("log", clip, xp=xp), max=0.0)
         p = xp.exp(log_p)
         log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf)
     else:
         p = targets if clip is None else xp.clip(targets, min=clip, max=1.0)
         log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
     if clip is not None:
-        log_q = xp.clip(log_q, min=_log(clip, xp=xp), max=0.0)
+        log_q = xp.clip(log_q, min=knob_math("log", clip, xp=xp), max=0.0)
     return p, log_p, log_q
 
-
-def _log(clip: float | Array, /, *, xp: Any) -> float | Array:
-    """``log(clip)``: a Python float for a number (a rule parameter), an array for an array knob."""
-    return math.log(clip) if isinstance(clip, float) else xp.log(clip)
 
 
 def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp: Any) -> Array:

@@ -32,6 +32,7 @@ from lossport._validation import (
     elementwise_inputs,
     is_array_knob,
     knob,
+    knob_math,
     values_checked,
 )
 
@@ -1271,7 +1272,7 @@ def arcface(
     inside = sin2 > 0
     sin = xp.where(inside, xp.sqrt(xp.where(inside, sin2, xp.ones_like(sin2))), xp.zeros_like(sin2))
     m = knob(margin, c, xp=xp)
-    cos_m, sin_m = (math.cos(m), math.sin(m)) if isinstance(m, float) else (xp.cos(m), xp.sin(m))
+    cos_m, sin_m = knob_math("cos", m, xp=xp), knob_math("sin", m, xp=xp)
     phi = target * cos_m - sin * sin_m
     if easy_margin:
         phi = xp.where(target > 0, phi, target)

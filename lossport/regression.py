@@ -34,6 +34,7 @@ from lossport._validation import (
     elementwise_inputs,
     is_array_knob,
     knob,
+    knob_math,
 )
 
 __all__ = [
@@ -486,7 +487,7 @@ def _wing(knobs: tuple[float, float], p: Array, t: Array, /, *, xp: Any) -> Arra
     abs_error = xp.abs(p - t)
     inner = width * xp.log1p(abs_error / curvature)  # finite everywhere: no inner where needed
     ratio = width / curvature
-    outer = (abs_error - width) + width * (math.log1p(ratio) if isinstance(ratio, float) else xp.log1p(ratio))
+    outer = (abs_error - width) + width * knob_math("log1p", ratio, xp=xp)
     return xp.where(abs_error < width, inner, outer)
 
 
