@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 import lossport
-from lossport import _numerics, _reduction, _validation, classification
+from lossport import _numerics, _reduction, _validation
 from lossport._namespace import array_namespace
 
 
@@ -36,6 +36,7 @@ def best(fn: Callable[[], Any], calls: int = 2000, batches: int = 7) -> float:
 
 def rows_for(name: str, xp: Any, a: Any, b: Any, x: Any, y: Any, native: dict[str, Callable[[], Any]]) -> None:
     e = a - b
+    u = xp.abs(b) / 10  # probabilities: |N(0, 1)| / 10 stays below 1 at 1k draws
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("mean_squared_error (checks on)", lambda: lossport.mean_squared_error(a, b)),
         ("  array_namespace", lambda: array_namespace(a, b, None, None)),
@@ -49,10 +50,12 @@ def rows_for(name: str, xp: Any, a: Any, b: Any, x: Any, y: Any, native: dict[st
         ("  softplus", lambda: _numerics.softplus(a, xp=xp)),
         ("  mul0", lambda: _numerics.mul0(a, b, xp=xp)),
         ("sparse_softmax_cross_entropy (checks on)", lambda: lossport.sparse_softmax_cross_entropy(x, y)),
-        ("  _sparse_inputs (dispatch, dtypes, shapes, value check)",
-         lambda: classification._sparse_inputs("logits", x, y, -1, None, None, None, None, None)),
+        ("  class_index_inputs (dispatch, dtypes, shapes, value check)",
+         lambda: _validation.class_index_inputs("logits", x, y, -1, None, None, None, None, None)),
         ("  check_labels_in_range (the value check)",
          lambda: _validation.check_labels_in_range("labels", y, x.shape[-1], ignore_index=None, xp=xp)),
+        ("  check_in_unit_interval (a value check on 1k floats)",
+         lambda: _validation.check_in_unit_interval("targets", u, xp=xp)),
         ("  log_softmax_at (native table)", lambda: _numerics.log_softmax_at(x, y, xp=xp)),
         ("  log_softmax_at (generic)", lambda: _numerics._log_softmax_at_generic(x, y, -1, xp=xp)),
     ]

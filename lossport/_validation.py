@@ -107,15 +107,17 @@ def _fails(ok: Array, /, *, xp: Any) -> bool:
     Checked on the result, not only on the inputs: under ``jax.jit`` or ``tf.function``, operations on concrete
     constants captured by the traced function still give traced results, whose value is unknown.
     """
-    adapter = backends.adapter_for(ok)
-    if adapter is not None and not adapter.is_concrete(ok):
-        return False
-    if adapter is None:
-        import array_api_compat
+    return _readable(ok) and not bool(ok)
 
-        if array_api_compat.is_lazy_array(ok):
-            return False
-    return not bool(ok)
+
+def _readable(result: Array) -> bool:
+    """Whether the value of a computed ``result`` can be read without tracing or forcing (see ``_fails``)."""
+    adapter = backends.adapter_for(result)
+    if adapter is not None:
+        return bool(adapter.is_concrete(result))
+    import array_api_compat
+
+    return not array_api_compat.is_lazy_array(result)
 
 
 def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
@@ -250,6 +252,17 @@ def compute_dtype(*arrays: Array, xp: Any) -> tuple[Any, Any]:
 # -- value checks -------------------------------------------------------------------------------------------
 
 
+def _within(x: Array, low: float, high: float, /, *, xp: Any) -> bool:
+    """Whether a concrete ``x`` lies in ``[low, high]`` by its minimum and maximum: the passing case of a range check
+    in two reductions, without the full-size masks (three for an interval) that the error path then builds to name
+    the offending value. NaN gives False (``min`` and ``max`` propagate it, as the standard requires and every
+    backend does); so does an empty ``x``'s absence of a minimum, which the masks then pass."""
+    if math.prod(x.shape) == 0:
+        return False
+    lo, hi = xp.min(x), xp.max(x)
+    return not _readable(lo) or (float(lo) >= low and float(hi) <= high)
+
+
 def _fmt(value: Any) -> str:
     try:
         return repr(float(value))
@@ -261,7 +274,7 @@ def check_labels_in_range(
     name: str, labels: Array, num_classes: int | None, /, *, ignore_index: int | None, xp: Any
 ) -> None:
     """Integer class labels in ``[0, num_classes)``, besides ``ignore_index``; a value check."""
-    if num_classes is None or not values_checked(labels):
+    if num_classes is None or not values_checked(labels) or _within(labels, 0, num_classes - 1, xp=xp):
         return
     valid = (labels >= 0) & (labels < num_classes)
     if ignore_index is not None:
@@ -277,7 +290,7 @@ def check_labels_in_range(
 
 def check_in_unit_interval(name: str, x: Array, /, *, xp: Any) -> None:
     """Values in ``[0, 1]`` (probabilities); a value check. NaN fails it too."""
-    if not values_checked(x):
+    if not values_checked(x) or _within(x, 0, 1, xp=xp):
         return
     valid = (x >= 0) & (x <= 1)
     if _fails(xp.all(valid), xp=xp):
@@ -413,7 +426,7 @@ def _check_sign(name: str, x: Array, keep: Array, what: str, /, *, xp: Any) -> N
 
 def check_non_negative_values(name: str, x: Array, /, *, xp: Any) -> None:
     """Values ``>= 0`` (counts, rates, variances, measures); a value check. NaN fails it."""
-    if values_checked(x):
+    if values_checked(x) and not _within(x, 0, math.inf, xp=xp):
         _check_sign(name, x, x >= 0, "non-negative", xp=xp)
 
 
