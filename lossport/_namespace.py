@@ -8,6 +8,7 @@ type, so it never imports a framework and costs about a microsecond.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -87,7 +88,62 @@ def _take_along_axis(xp: Any) -> Any:
     return take_along_axis
 
 
-_FALLBACKS: dict[str, Any] = {"take_along_axis": _take_along_axis}
+def _arange(xp: Any) -> Any:
+    def arange(start: float, /, stop: float | None = None, step: float = 1, *, dtype: Any = None,
+               device: Any = None) -> Any:
+        """``start, start + step, ...`` below ``stop``, through a Python list (lossport's ranges are class or
+        position counts, known at the call: a fallback only)."""
+        if stop is None:
+            start, stop = 0, start
+        count = max(0, math.ceil((stop - start) / step))
+        return xp.asarray([start + i * step for i in range(count)], dtype=dtype, device=device)
+
+    return arange
+
+
+def _pairs(xp: Any, x: Any, axis: int) -> tuple[Any, Any, Any]:
+    """``x`` with ``axis`` last, and its positions ``i`` as a column and ``j`` as a row: the O(n²) pairwise
+    comparisons of the fallbacks below."""
+    x_last = xp.moveaxis(x, axis, -1)
+    n = x_last.shape[-1]
+    positions = xp.arange(n, device=device(x))
+    return x_last, xp.expand_dims(positions, axis=-1), positions
+
+
+def _cumulative_sum(xp: Any) -> Any:
+    def cumulative_sum(x: Any, /, *, axis: int | None = None, dtype: Any = None, include_initial: bool = False) -> Any:
+        """``Σ_{j≤k} x_j`` along ``axis`` as a masked sum over all pairs (O(n²) memory: a fallback only); the mask
+        selects, rather than multiplies by 0/1, so an inf or NaN reaches only the sums that include it."""
+        axis = 0 if axis is None else axis
+        x_last, k, j = _pairs(xp, x, axis)
+        if dtype is None:  # the standard's accumulation dtype, which is `sum`'s
+            dtype = xp.sum(x_last[..., :1], axis=-1).dtype
+        rows = xp.expand_dims(xp.astype(x_last, dtype), axis=-2)
+        out = xp.sum(xp.where(j <= k, rows, xp.zeros_like(rows)), axis=-1, dtype=dtype)
+        if include_initial:
+            out = xp.concat([xp.zeros_like(out[..., :1]), out], axis=-1)
+        return xp.moveaxis(out, -1, axis)
+
+    return cumulative_sum
+
+
+def _argsort(xp: Any) -> Any:
+    def argsort(x: Any, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Any:
+        """The stable sorting permutation along ``axis``, from each entry's rank (the entries that sort before it:
+        smaller, or larger when ``descending``, or equal and earlier), by O(n²) comparisons: a fallback only."""
+        x_last, i, j = _pairs(xp, x, axis)
+        mine, other = xp.expand_dims(x_last, axis=-1), xp.expand_dims(x_last, axis=-2)
+        before = (other > mine) if descending else (other < mine)
+        rank = xp.sum(xp.astype(before | ((other == mine) & (j < i)), i.dtype), axis=-1)
+        order = xp.sum(xp.where(xp.expand_dims(rank, axis=-2) == i, j, xp.zeros_like(j)), axis=-1)
+        return xp.moveaxis(order, -1, axis)
+
+    return argsort
+
+
+_FALLBACKS: dict[str, Any] = {
+    "take_along_axis": _take_along_axis, "arange": _arange, "cumulative_sum": _cumulative_sum, "argsort": _argsort,
+}
 
 
 class _Completed:
@@ -107,8 +163,8 @@ _completed: dict[int, Any] = {}
 
 
 def _complete(xp: Any) -> Any:
-    """``xp``, or ``xp`` with the fallbacks of :data:`_FALLBACKS` it lacks (Dask and pydata sparse have no
-    ``take_along_axis``); cached per namespace."""
+    """``xp``, or ``xp`` with the fallbacks of :data:`_FALLBACKS` it lacks (Dask has no ``take_along_axis``; pydata
+    sparse 0.19 none of the four); cached per namespace."""
     key = id(xp)
     done = _completed.get(key)
     if done is None:

@@ -20,7 +20,7 @@ with contextlib.suppress(ImportError):  # torch before TensorFlow in one process
 
 from lossport.backends import load
 
-from lossport._namespace import USED_NAMESPACE_FUNCTIONS
+from lossport._namespace import _FALLBACKS, USED_NAMESPACE_FUNCTIONS, _Completed
 
 nan, inf = math.nan, math.inf
 DTYPE_NAMES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
@@ -45,9 +45,13 @@ class Backend:
         return self._to_numpy(out)
 
 
-@pytest.fixture(scope="module", params=["numpy", "torch", "jax", "tensorflow", "array_api_strict"])
+@pytest.fixture(scope="module", params=["numpy", "torch", "jax", "tensorflow", "array_api_strict", "fallbacks"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     name = request.param
+    if name == "fallbacks":  # lossport's fallbacks for what a namespace lacks, forced on NumPy's namespace
+        numpy = load("numpy")
+        yield Backend(name, _Completed(numpy.namespace(), list(_FALLBACKS)), numpy.to_numpy)
+        return
     if name == "array_api_strict":
         strict = pytest.importorskip("array_api_strict")
         with strict.ArrayAPIStrictFlags(api_version="2024.12"):
