@@ -105,8 +105,9 @@ def cosine_distance(
 
     See Also
     --------
-    optax.cosine_distance, keras.losses.CosineSimilarity (``−cos``), torch.nn.functional.cosine_similarity
-    (``cos``)
+    optax.cosine_distance
+    keras.losses.CosineSimilarity : ``−cos``.
+    torch.nn.functional.cosine_similarity : ``cos``.
 
     Examples
     --------

@@ -287,8 +287,8 @@ def softmax_cross_entropy(
 
     See Also
     --------
-    tf.nn.softmax_cross_entropy_with_logits, optax.safe_softmax_cross_entropy,
-    keras.losses.CategoricalCrossentropy, torch.nn.functional.cross_entropy (probability targets)
+    tf.nn.softmax_cross_entropy_with_logits, optax.safe_softmax_cross_entropy, keras.losses.CategoricalCrossentropy
+    torch.nn.functional.cross_entropy : With probability targets.
 
     Examples
     --------
@@ -485,8 +485,8 @@ def binary_cross_entropy_with_logits(
     See Also
     --------
     torch.nn.functional.binary_cross_entropy_with_logits, tf.nn.sigmoid_cross_entropy_with_logits,
-    tf.nn.weighted_cross_entropy_with_logits, optax.sigmoid_binary_cross_entropy,
-    keras.losses.BinaryCrossentropy(from_logits=True)
+    tf.nn.weighted_cross_entropy_with_logits, optax.sigmoid_binary_cross_entropy
+    keras.losses.BinaryCrossentropy : With ``from_logits=True``.
 
     Examples
     --------
@@ -563,7 +563,8 @@ def sigmoid_focal(
 
     See Also
     --------
-    optax.sigmoid_focal_loss, keras.losses.BinaryFocalCrossentropy(from_logits=True)
+    optax.sigmoid_focal_loss
+    keras.losses.BinaryFocalCrossentropy : With ``from_logits=True``.
 
     References
     ----------
@@ -719,8 +720,9 @@ def multilabel_soft_margin(
 
     See Also
     --------
-    torch.nn.functional.multilabel_soft_margin_loss; keras.losses.BinaryCrossentropy(from_logits=True), which
-    averages the last axis the same way (without class weights).
+    torch.nn.functional.multilabel_soft_margin_loss
+    keras.losses.BinaryCrossentropy : With ``from_logits=True``, it averages the last axis the same way (without
+        class weights).
 
     Examples
     --------
@@ -826,7 +828,7 @@ def categorical_focal(
 
     See Also
     --------
-    keras.losses.CategoricalFocalCrossentropy(from_logits=True)
+    keras.losses.CategoricalFocalCrossentropy : With ``from_logits=True``.
 
     References
     ----------

@@ -522,7 +522,8 @@ def multiclass_hinge(
 
     See Also
     --------
-    optax.multiclass_hinge_loss, keras.losses.CategoricalHinge (``null_score=0.0``), multi_margin
+    optax.multiclass_hinge_loss, multi_margin
+    keras.losses.CategoricalHinge : ``null_score=0.0``.
 
     Examples
     --------

@@ -54,3 +54,20 @@ def test_generated_tables_are_current() -> None:
     spec.loader.exec_module(generate)
     for path, text in generate.render().items():
         assert path.read_text() == text, f"{path.name} is stale: run `python docs/generate.py`"
+
+
+def test_every_docstring_parses_as_numpydoc() -> None:
+    """The Sphinx site renders the docstrings with numpydoc, which drops a section it cannot parse (a "See Also"
+    entry such as ``keras.losses.X(from_logits=True)`` is not a name) with only a warning."""
+    docscrape = pytest.importorskip("numpydoc.docscrape")
+    import warnings
+
+    import lossport
+    from lossport._registry import LOSSES
+
+    for name in sorted(LOSSES):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            doc = docscrape.FunctionDoc(getattr(lossport, name))
+            assert doc["Parameters"], name
+            doc["See Also"]  # parsed lazily: raises ValueError on an entry that is not `name[, name] [: text]`
