@@ -196,6 +196,61 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         small = x.abs().neg_().sigmoid_().copysign_(x)
         return _coefficient(x, y).sub_(small).mul_(scale)
 
+    # Row rules of lossport.margin and lossport.divergence, in place on one temporary when nothing records (as
+    # sigmoid_ce): the generic forms' operations in the generic forms' order, so the same numbers, with one full-size
+    # temporary alive (two for KL's log-targets) instead of four and masks. NotImplemented elsewhere: autograd
+    # recording, torch.compile, and functorch's wrapped tensors (torch.func.vmap over one input only: the temporary
+    # made from the other is unbatched, and an in-place operation cannot take a batched operand; clamp_ and scatter_
+    # have no batching rule).
+    def _rows_in_place(*arrays: Any) -> bool:
+        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+        return _in_place(*arrays) and not any(wrapped(a) for a in arrays)
+
+    # multi_margin: z = (s − s_y) + m, not F.multi_margin_loss, whose kernel forms (m − s_y) + s_c, rounding the
+    # margin beside large scores (float32 s = [1000.3, 1000], label 0, m = 0.3: z = 1.2e-5, the kernel's term 0),
+    # and sums each row in order in the input's dtype (a float32 row of 32000 classes: 6.3 ulps off, torch.sum 0.6).
+    def _label_index(y: Any) -> Any:
+        index = y.unsqueeze(-1)
+        return index if index.dtype == torch.int64 else index.long()
+
+    def _margins(s: Any, index: Any, margin: float) -> Any:  # z = (s − s_y) + m, a new array
+        return torch.sub(s, s.gather(-1, index)).add_(margin)
+
+    def multi_margin(s: Any, y: Any, p: int, margin: float) -> Any:
+        if not _rows_in_place(s, y):
+            return NotImplemented
+        index = _label_index(y)
+        terms = _margins(s, index, margin).clamp_(min=0.0).scatter_(-1, index, 0.0)
+        if p == 2:
+            terms.mul_(terms)
+        return terms.sum(-1).div_(s.shape[-1])
+
+    def multi_margin_vjp(s: Any, y: Any, p: int, margin: float, scale: Any) -> Any:
+        # c·[z > 0] (p = 1) or c·max(0, z) (p = 2) off the label, minus their row sum at it. One difference from the
+        # generic form's `where`: an inactive class gets 0·c, NaN where the cotangent c is not finite (not 0).
+        if not _rows_in_place(s, y, scale):
+            return NotImplemented
+        index = _label_index(y)
+        c = (scale if scale.ndim == 0 else scale.unsqueeze(-1)) * (p / s.shape[-1])
+        grad = _margins(s, index, margin)
+        (grad.gt_(0.0) if p == 1 else grad.clamp_(min=0.0)).mul_(c).scatter_(-1, index, 0.0)
+        return grad.scatter_(-1, index, grad.sum(-1, keepdim=True).neg_())
+
+    def kl_divergence(log_q: Any, targets: Any, log_targets: bool) -> Any:
+        # Σ mul0(p, log p − log q) per row, without clip. log p: log(targets) with −inf (p = 0) and NaN (p < 0 or NaN)
+        # made 0, as the generic form's log(where(p > 0, p, 1)); or the log-targets themselves, which differ from
+        # the generic form's where(p > 0, ·, 0) only where p = e^t is 0 or NaN, entries the product zeroes or
+        # makes NaN anyway. mul0's zero where p = 0 is a masked fill after the product (0·inf there is NaN).
+        if not _rows_in_place(log_q, targets):
+            return NotImplemented
+        if log_targets:
+            p = torch.exp(targets)
+            terms = torch.sub(targets, log_q)
+        else:
+            p = targets
+            terms = torch.log(p).nan_to_num_(nan=0.0, posinf=math.inf, neginf=0.0).sub_(log_q)
+        return terms.mul_(p).masked_fill_(p == 0, 0.0).sum(-1)
+
     def after(x: Any, dependencies: tuple[Any, ...]) -> Any:
         # lossport.linear's chunk loop under torch.compile: inductor runs every chunk's matmul first and fuses all
         # the chunks' elementwise passes into one kernel after them, so every chunk's logits are alive at once
@@ -214,6 +269,9 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "sigmoid": torch.sigmoid,
         "huber_error": huber_error,
         "huber_error_vjp": huber_error_vjp,
+        "kl_divergence": kl_divergence,
+        "multi_margin": multi_margin,
+        "multi_margin_vjp": multi_margin_vjp,
         "squared_error": squared_error,
         "squared_error_vjp": squared_error_vjp,
         "clamped_log": clamped_log,
