@@ -2,7 +2,8 @@
 
 lossport/classification.py's public functions validate the inputs and call these through ``apply``. Every
 backward works from the inputs and per-row residuals only: ``softmax − onehot`` for the softmax family (exact at
-the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one (exact through the small sigmoid).
+the label through ``expm1``), ``(1 − y)·σ(x) − w·y·σ(−x)`` for the sigmoid one (exact through the small sigmoid);
+the sigmoid focal loss's forward saves its elementwise derivative instead, which shares all its passes.
 
 A knob given as an array (``label_smoothing``, ``z_loss``, ``gamma``, ...: a 0-D array of the inputs' framework,
 traced or not) makes ``apply`` run the forward as a plain composition, so every forward works with one: Array API
@@ -14,7 +15,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lossport._gradients import Rule, count, elementwise_rule, mask_weights, row_rule, unbroadcast
+from lossport._gradients import (
+    Rule,
+    binds,
+    count,
+    elementwise_rule,
+    mask_weights,
+    row_rule,
+    unbroadcast,
+)
 from lossport._namespace import device
 from lossport._numerics import (
     clamped_log,
@@ -303,65 +312,120 @@ PROBABILITY_CE = row_rule("categorical_cross_entropy", _probability_ce, _probabi
 # -- sigmoid focal loss ------------------------------------------------------------------------------------------
 
 
-def _log_weight(w: Array, /, *, xp: Any) -> Array:
-    """``log w`` for weights in ``[0, 1]``, ``-inf`` at 0 with a zero (not NaN) gradient there."""
-    positive = w > 0
-    safe = xp.where(positive, w, xp.ones_like(w))
-    return xp.where(positive, xp.log(safe), xp.full_like(w, -math.inf))
+def _focal_parts(gamma: float, smoothing: float, x: Array, y: Array, /, *, derivative: bool,
+                 xp: Any) -> tuple[Any, ...]:
+    r"""``(ℓ₀, ∂ℓ₀/∂x)``, or without ``derivative`` ``(ℓ₀, ce, u^γ, log u)``, of ``ℓ₀ = u^γ·ce``, ``u = 1 − p_t``,
+    for labels ``y`` smoothed here (``u^γ`` 1 and ``log u`` None when ``γ = 0``).
+
+    Folded on the logit's sign bit (as _numerics.sigmoid_ce): with ``e = exp(−|x|)``, ``l = log1p(e)``, ``b`` the
+    label weight of the likelier class (``1 − y`` for ``x ≥ 0``, ``y`` below) and ``s = 1 − b``, each formed
+    from ``y`` directly (a smoothed ``1 − y`` as ``(1 − ε)·(1 − y) + ε/2``, not from the rounded smoothed label),
+    ``ce = b·|x| + l`` and ``u = (b + s·e) / (1 + e)``: sums of non-negative terms. Where ``b = 0`` (a hard label
+    on the logit's side) ``log(b + s·e)`` is ``−|x|`` itself: ``u`` may underflow, its log does not. With
+    ``σ = ±1`` the logit's sign, ``p − y = σ·(b − s·e) / (1 + e)``, ``1 − 2y = σ·(b − s)`` and ``p·q / u = e / ((1
+    + e)·(b + s·e))``, so ``∂ℓ₀/∂x = σ·(u^γ·(b − s·e) + γ·(b − s)·ℓ₀·e / (b + s·e)) / (1 + e)``, with ``e / (b +
+    s·e) = exp(−|x| − log(b + s·e))`` (1 where ``b = 0``): finite at every finite logit, and exact for a confident
+    prediction (no ``σ(x) − y`` rounded to 0). Each full-size intermediate is released once used (eager
+    frameworks free it then): the forward's peak is a few arrays, not the twenty it computes.
+    """
+    negative = xp.astype(xp.signbit(x), x.dtype)
+    flip = 2.0 * negative - 1.0  # −σ
+    minus_abs = flip * x  # −|x|, with the branch's derivative at ±0 (abs's is 0)
+    if is_zero(smoothing):
+        flipped = flip * y
+        big, small = (1.0 - negative) + flipped, negative - flipped  # b, s: one of each sum is 0
+        del flipped
+    else:  # an array smoothing (a knob given as an array) takes this branch too
+        positive = (1.0 - smoothing) * y + 0.5 * smoothing
+        other = (1.0 - smoothing) * (1.0 - y) + 0.5 * smoothing
+        side = 1.0 - negative
+        big = side * other + negative * positive  # a product by 0 or 1 and a sum with 0: exact
+        small = side * positive + negative * other
+        del positive, other, side
+    del negative, flip
+    e = xp.exp(minus_abs)
+    small_e = small * e
+    focal = not is_zero(gamma)
+    hard = big == 0
+    masked = xp.where(hard, 0.0, minus_abs)  # −|x|, 0 where b = 0
+    log_v = ratio = None
+    if focal:
+        # log(b + s·e), with log 1 = 0 where b = 0 (no log 0: no warning, no NaN gradient); −|x| itself there
+        log_v = xp.log(xp.where(hard, 1.0, big + small_e))
+        ratio = xp.exp(masked - log_v) if derivative else None  # e / (b + s·e): 1 where b = 0
+        log_v = xp.where(hard, minus_abs, log_v)
+    del hard, minus_abs
+    tail = xp.log1p(e)
+    del e
+    ce = tail - big * masked  # + b·|x|, 0 where b = 0 (at x = ±inf too)
+    del masked
+    slope: Array = big - small_e if derivative else None  # σ·(p − y)·(1 + e)
+    diff: Array = big - small if derivative and focal else None  # σ·(1 − 2y)
+    del small_e, small, big
+    # σ / (1 + e), the derivative's common factor, from l once fewer arrays are alive (the forward's peak)
+    factor: Array = xp.copysign(xp.exp(-tail), x) if derivative else None
+    if log_v is None:
+        return (ce, slope * factor) if derivative else (ce, ce, 1.0, None)
+    log_u = log_v - tail
+    del log_v, tail
+    power = xp.exp(gamma * log_u)
+    loss = ce * power
+    if not derivative:
+        return loss, ce, power, log_u
+    del ce, log_u
+    slope = slope * power
+    del power
+    bend = (gamma * loss) * ratio
+    del ratio
+    bend = bend * diff
+    del diff
+    return loss, (slope + bend) * factor
 
 
-def _focal_parts(gamma: float, x: Array, y: Array, /, *, xp: Any) -> tuple[Array, Array, Array, Array | None]:
-    """``(ce, log p, log q, log(1 − p_t))`` for smoothed labels ``y`` (the last None when ``γ = 0``):
-    ``ce = y·softplus(−x) + (1 − y)·softplus(x)``, ``p = σ(x)``, ``q = σ(−x)``, ``1 − p_t = (1 − y)·p + y·q``."""
-    neg_log_p = softplus(-x, xp=xp)
-    neg_log_q = softplus(x, xp=xp)
-    ce = mul0(y, neg_log_p, xp=xp) + mul0(1.0 - y, neg_log_q, xp=xp)
-    log_u = None
-    if not is_zero(gamma):
-        log_u = xp.logaddexp(_log_weight(1.0 - y, xp=xp) - neg_log_p, _log_weight(y, xp=xp) - neg_log_q)
-    return ce, -neg_log_p, -neg_log_q, log_u
-
-
-def _sigmoid_focal(knobs: tuple[float | None, float, float], x: Array, y: Array, *, xp: Any) -> Array:
-    """``α_t·(1 − p_t)^γ·ce`` (classification.sigmoid_focal), fully in log space."""
+def _sigmoid_focal(knobs: tuple[float | None, float, float], x: Array, y: Array, *,
+                   xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    """``α_t·(1 − p_t)^γ·ce`` (classification.sigmoid_focal), fully in log space, and the residual ``∂ℓ₀/∂x``
+    (``ℓ₀`` the loss before ``α_t``): it shares the value's intermediates, so the backward is one multiplication
+    where recomputing them took the forward's passes again (one full-size array kept). Where no backward can run
+    (NumPy, the tests' composition) the residual is left out."""
     alpha, gamma, smoothing = knobs
+    if binds(xp):
+        loss, grad = _focal_parts(gamma, smoothing, x, y, derivative=True, xp=xp)
+        residuals: tuple[Array, ...] = (grad,)
+    else:
+        loss, residuals = _focal_parts(gamma, smoothing, x, y, derivative=False, xp=xp)[0], ()
     y = _smoothed_binary(smoothing, y)
-    ce, _, _, log_u = _focal_parts(gamma, x, y, xp=xp)
-    loss = ce if log_u is None else ce * xp.exp(gamma * log_u)
-    return loss if alpha is None else (alpha * y + (1.0 - alpha) * (1.0 - y)) * loss
+    if alpha is not None:
+        loss = (alpha * y + (1.0 - alpha) * (1.0 - y)) * loss
+    return loss, residuals
 
 
 def _sigmoid_focal_vjp(knobs: tuple[float | None, float, float], x: Array, y: Array, *, scale: Array,
-                       needs: tuple[bool, ...], xp: Any) -> tuple[Array | None, Array | None]:
-    r"""With ``u = 1 − p_t``: ``∂ℓ/∂x = α_t·(γ·(1 − 2y)·u^{γ−1}·p·q·ce + u^γ·(σ(x) − y))`` and
-    ``∂ℓ/∂y = (1 − s)·((2α − 1)·u^γ·ce + α_t·(γ·(q − p)·u^{γ−1}·ce − u^γ·x))``.
+                       needs: tuple[bool, ...], residuals: tuple[Array, ...],
+                       xp: Any) -> tuple[Array | None, Array | None]:
+    r"""With ``u = 1 − p_t``: ``∂ℓ/∂x = α_t·∂ℓ₀/∂x``, the saved ``α_t·(γ·(1 − 2y)·u^{γ−1}·p·q·ce + u^γ·(σ(x) −
+    y))`` (_focal_parts), and ``∂ℓ/∂y = (1 − s)·((2α − 1)·u^γ·ce + α_t·(γ·(q − p)·u^{γ−1}·ce − u^γ·x))``,
+    recomputed from the inputs when asked.
 
-    ``u^{γ−1}·p·q`` is ``exp((γ − 1)·log u + log p + log q)``: finite at every finite logit, however confident
-    (``u`` itself may underflow). ``σ(x) − y`` is BCE's ``(1 − y)·σ(x) − y·σ(−x)`` (_numerics.sigmoid_ce_vjp):
-    exact for a confident prediction. ``2α − 1`` is 0 without ``alpha``.
+    ``u^{γ−1}·ce`` is ``exp((γ − 1)·log u)·ce``, and ``q − p = −tanh(x/2)`` (no cancellation near ``x = 0``).
+    ``2α − 1`` is 0 without ``alpha``.
     """
     alpha, gamma, smoothing = knobs
     y_s = _smoothed_binary(smoothing, y)
-    ce, log_p, log_q, log_u = _focal_parts(gamma, x, y_s, xp=xp)
     alpha_t = 1.0 if alpha is None else alpha * y_s + (1.0 - alpha) * (1.0 - y_s)
-    power = 1.0 if log_u is None else xp.exp(gamma * log_u)  # u^γ
-    grad_x = grad_y = None
-    if needs[0]:
-        grad_x = sigmoid_ce_vjp(x, y, None, smoothing, power, xp=xp)
-        if log_u is not None:
-            curve = gamma * ce * xp.exp((gamma - 1.0) * log_u + log_p + log_q)
-            grad_x = grad_x + (1.0 - 2.0 * y_s) * curve
-        grad_x = grad_x * (alpha_t * scale)
+    (grad,) = residuals
+    grad_x = grad * (scale if alpha is None else alpha_t * scale) if needs[0] else None
+    grad_y = None
     if needs[1]:
+        loss, ce, power, log_u = _focal_parts(gamma, smoothing, x, y, derivative=False, xp=xp)
         grad_y = -x * power
-        if log_u is not None:  # γ·u^{γ−1}·(q − p)·ce, with q − p = −tanh(x/2) (no cancellation near x = 0)
-            bend = gamma * ce * xp.exp((gamma - 1.0) * log_u)
-            grad_y = grad_y - bend * xp.tanh(0.5 * x)
+        if log_u is not None:
+            grad_y = grad_y - gamma * ce * xp.exp((gamma - 1.0) * log_u) * xp.tanh(0.5 * x)
         grad_y = grad_y * alpha_t
         if alpha is not None:
-            grad_y = grad_y + (2.0 * alpha - 1.0) * power * ce
+            grad_y = grad_y + (2.0 * alpha - 1.0) * loss
         grad_y = grad_y * ((1.0 - smoothing) * scale)
     return grad_x, grad_y
 
 
-SIGMOID_FOCAL = elementwise_rule("sigmoid_focal", _sigmoid_focal, _sigmoid_focal_vjp)
+SIGMOID_FOCAL = elementwise_rule("sigmoid_focal", _sigmoid_focal, _sigmoid_focal_vjp, saves=True)

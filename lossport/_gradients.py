@@ -3,9 +3,10 @@
 Autodiff through a composition saves every intermediate it may need and replays each operation's backward: for
 an elementwise loss that is several full-size arrays and passes where a native loss has one. A :class:`Rule`
 states the backward too. Its ``forward`` returns the value and the residuals the backward needs (per-row or
-per-call scalars such as a log-sum-exp or a weight sum, never full-size intermediates: the inputs are available to
-the backward anyway); its ``backward`` returns one cotangent per input, computed from the inputs, the residuals
-and the output's cotangent in as few passes as the mathematics allows.
+per-call scalars such as a log-sum-exp or a weight sum, not full-size intermediates: the inputs are available to
+the backward anyway; the exception is an elementwise derivative that shares every pass of the value, sigmoid
+focal's: one array kept against a recomputed forward); its ``backward`` returns one cotangent per input, computed
+from the inputs, the residuals and the output's cotangent in as few passes as the mathematics allows.
 
 Each adapter binds a rule to its framework's mechanism in ``custom_gradient(rule, params, arrays, xp)``:
 ``torch.autograd.Function`` (``torch.compile`` and ``torch.func`` included), ``jax.custom_vjp``,
@@ -32,7 +33,7 @@ from lossport import backends
 from lossport._numerics import natives
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
+__all__ = ["RULES", "Rule", "apply", "binds", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -101,6 +102,12 @@ def composition() -> Iterator[None]:
         _unbound.pop()
 
 
+def binds(xp: Any) -> bool:
+    """Whether :func:`apply` binds rules in ``xp`` now: its framework has autodiff and no :func:`composition` is
+    open. A forward whose residuals cost passes of their own computes them only then (NumPy cannot use them)."""
+    return _binder(xp) is not None and not _unbound
+
+
 def _static(params: Any) -> bool:
     """Whether ``params`` holds only Python numbers, strings, None and tuples of them: no array knob."""
     if isinstance(params, tuple):
@@ -130,7 +137,7 @@ Derivative = Callable[..., tuple[Array | None, ...]]
 ``(predictions, targets, *extras)``, None where ``needs`` says nobody asked."""
 
 
-def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
+def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:
     """The rule of a loss ``ℓ(p, t, *extras)`` taken elementwise, then weighted, masked and reduced.
 
     Its arrays are ``(predictions, targets, weights, where, *extras)`` (extras: array knobs such as a
@@ -139,9 +146,11 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative) -> Rule:
     ``g·w·mask / Σ w·mask`` otherwise) and hands it to ``derivative``, which multiplies it in where it is cheapest.
     The weights' cotangent is ``g·mask·ℓ`` (``"sum"``, ``"none"``) or ``g·mask·(ℓ − value) / Σ w·mask``
     (``"mean"``); it recomputes ``ℓ``, and only when asked. Cotangents of broadcast arrays (weights, extras) are
-    summed over the axes they were broadcast along. The rule saves nothing but its inputs.
+    summed over the axes they were broadcast along. The rule saves nothing but its inputs, unless ``saves``: then
+    ``value`` returns ``(ℓ, residuals)`` and ``derivative`` receives them as ``residuals=`` (full-size arrays, such
+    as a derivative that shares the value's intermediates: one array kept instead of a recomputed forward).
     """
-    return _reduced_rule(name, value, derivative, rows=False)
+    return _reduced_rule(name, value, derivative, rows=False, saves=saves)
 
 
 def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:

@@ -273,3 +273,50 @@ def test_torch_compile_first_call_in_a_fresh_process() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split("\n")[-2] == "[1.0, 3.0]"  # by hand: 2(p − t)/n = [2·1/2, 2·3/2]
 
+
+
+_INFINITE_X = np.array([np.inf, -np.inf, np.inf, -np.inf], np.float32)
+_INFINITE_Y = np.array([1.0, 0.0, 0.0, 1.0], np.float32)
+
+
+def test_sigmoid_focal_at_infinite_logits_numpy() -> None:
+    """hand: at ±inf the label on the logit's side costs 0 (``u = 0``), the other one ``inf`` (``ce = inf``,
+    ``u = 1``); NumPy, which no backward can follow, computes no residual and warns of nothing."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for gamma in (2.0, 0.5):
+            out = lossport.sigmoid_focal(_INFINITE_X, _INFINITE_Y, gamma=gamma, reduction="none")
+            np.testing.assert_array_equal(out, [0.0, 0.0, np.inf, np.inf])
+
+
+@pytest.mark.parametrize("backend", AUTODIFF)
+def test_sigmoid_focal_rule_at_infinite_logits(backend: str) -> None:
+    """hand: a correct prediction at ±inf has loss 0 and logit gradient 0 for γ = 2 and γ = 0.5: the derivative
+    the forward saves takes ``e / (b + s·e)`` as 1 where ``b = 0``, not ``exp(−inf − (−inf))`` (NaN before, at
+    γ < 1)."""
+    x, y = _INFINITE_X[:2], _INFINITE_Y[:2]
+    for gamma in (2.0, 0.5):
+        if backend == "jax":
+            import jax
+            import jax.numpy as jnp
+
+            value, grad = jax.value_and_grad(lambda v, g=gamma: lossport.sigmoid_focal(
+                v, jnp.asarray(y), gamma=g, reduction="sum"))(jnp.asarray(x))
+        elif backend == "torch":
+            import torch
+
+            t = torch.tensor(x, requires_grad=True)
+            value = lossport.sigmoid_focal(t, torch.tensor(y), gamma=gamma, reduction="sum")
+            value.backward()
+            value, grad = value.detach(), t.grad
+        else:
+            import tensorflow as tf
+
+            v = tf.Variable(x)
+            with tf.GradientTape() as tape:
+                value = lossport.sigmoid_focal(v, tf.constant(y), gamma=gamma, reduction="sum")
+            grad = tape.gradient(value, v)
+        assert float(value) == 0.0
+        np.testing.assert_array_equal(np.asarray(grad), [0.0, 0.0])
