@@ -260,10 +260,35 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         # anyway: nothing to add there.
         if not is_compiling():
             return x
-        return x + torch.nan_to_num(sum(torch.sum(d) for d in dependencies) * 0.0)
+        total = torch.sum(dependencies[0])
+        for d in dependencies[1:]:
+            total = total + torch.sum(d)
+        return x + torch.nan_to_num(total * 0.0)
+
+    # lossport.linear's chunk loop in eager torch: each chunk's `d weight` written into one buffer (the pieces and
+    # their concatenation were alive at once: 2 × 65 MB at 32000 × 512), and a chunk's logits turned into their
+    # cotangent in place (one (N, chunk) array where the generic form holds three). Only on tensors nothing records
+    # or wraps: not under autograd recording (double backward), functorch transforms (the rule's vmap, whose
+    # batched operands an unbatched buffer cannot take) or torch.compile (inductor writes the concatenation's
+    # pieces in place and fuses the elementwise passes itself).
+    def _writable(*arrays: Any) -> bool:
+        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+        return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
+                    or any(wrapped(a) for a in arrays))
+
+    def softmax_grad_into(z: Any, shift: Any, row: Any, minus: Any, hit: Any, at_label: Any) -> Any:
+        operands = (z, shift, row, hit, at_label) if minus is None else (z, shift, row, hit, at_label, minus)
+        if not _writable(*operands):
+            return NotImplemented
+        z.sub_(shift).exp_().mul_(row)
+        if minus is not None:
+            z.sub_(minus)
+        return torch.where(hit, at_label, z, out=z)
 
     return {
         "after": after,
+        "writable": _writable,
+        "softmax_grad_into": softmax_grad_into,
         "sigmoid_ce": sigmoid_ce,
         "sigmoid_ce_vjp": sigmoid_ce_vjp,
         "sigmoid": torch.sigmoid,

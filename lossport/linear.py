@@ -81,7 +81,8 @@ def _rows(x: Array, start: Any, size: int, /, *, xp: Any) -> Array:
 def _loop(body: Callable[..., tuple[Any, tuple[Array | None, ...]]], carry: Any, classes: int, chunk: int, /, *,
           xp: Any) -> tuple[Any, tuple[Array | None, ...]]:
     """``carry, out = body(start, size, carry)`` over the chunks of ``classes``, in order; returns the last carry and
-    each output's chunks concatenated along the first axis (None where the body gives None).
+    each output's chunks concatenated along the first axis (None where the body gives None): written into one
+    buffer as they come where the adapter allows it (``_writable``), else concatenated at the end.
 
     The full chunks run in the adapter's ``scan_chunks`` where it has one (JAX's ``lax.scan``; TensorFlow's
     ``tf.while_loop`` inside ``tf.function``): one traced body, where a Python loop would unroll and XLA's compile
@@ -93,23 +94,43 @@ def _loop(body: Callable[..., tuple[Any, tuple[Array | None, ...]]], carry: Any,
     rest = classes - full * chunk
     scan = natives(xp).get("scan_chunks")
     pieces: list[tuple[Array | None, ...]] = []
+    written: tuple[Array | None, ...] | None = None
     scanned = NotImplemented if scan is None or full < 2 else scan(lambda i, c: body(i, chunk, c), carry, full, chunk)
     if scanned is not NotImplemented:  # the adapter's loop (it may decline: TensorFlow eager)
         carry, stacked = scanned
         pieces.append(tuple(None if a is None else xp.reshape(a, (-1, *tuple(a.shape)[2:])) for a in stacked))
-    else:
-        for i in range(full):
-            carry, out = body(i * chunk, chunk, carry)
+    starts = [] if scanned is not NotImplemented else [i * chunk for i in range(full)]
+    for start in [*starts, full * chunk] if rest else starts:
+        size = chunk if start < full * chunk else rest
+        carry, out = body(start, size, carry)
+        if written is None and not pieces and (full + 1 if rest else full) > 1 and _writable(out, xp=xp):
+            written = tuple(None if a is None else xp.zeros((classes, *tuple(a.shape)[1:]), dtype=a.dtype,
+                                                            device=device(a)) for a in out)
+        if written is None:
             pieces.append(out)
-    if rest:
-        carry, out = body(full * chunk, rest, carry)
-        pieces.append(out)
+            continue
+        for buffer, a in zip(written, out, strict=True):
+            if buffer is not None:
+                buffer[start:start + size, ...] = a
+    if written is not None:
+        return carry, written
     joined = tuple(
         None if pieces[0][k] is None else (pieces[0][k] if len(pieces) == 1 else
                                            xp.concat([p[k] for p in pieces], axis=0))
         for k in range(len(pieces[0]))
     )
     return carry, joined
+
+
+def _writable(out: tuple[Array | None, ...], /, *, xp: Any) -> bool:
+    """Whether the chunks' outputs may be written into buffers of their full size as they come (item assignment),
+    so that no list of pieces and its concatenation are alive at once: the adapter's ``writable`` hook (eager torch
+    outside autograd recording and functorch transforms; at 32000 × 512, the backward's ``d weight`` pieces and
+    their concatenation were 2 × 65 MB). JAX and TensorFlow arrays are immutable, torch.compile's inductor already
+    writes the concatenation's pieces in place, and NumPy never runs the backward, whose outputs these are."""
+    native = natives(xp).get("writable")
+    arrays = [a for a in out if a is not None]
+    return native is not None and bool(arrays) and all(native(a) for a in arrays)
 
 
 def _after(x: Array, *dependencies: Array | None, xp: Any) -> Array:
@@ -130,13 +151,19 @@ def _logits(h: Array, w: Array, b: Array | None, start: Any, size: int, cap: flo
     return z if cap is None else cap * xp.tanh(z / cap)
 
 
-def _hits(y: Array, start: Any, size: int, /, *, xp: Any) -> Array:
-    """``(N, size)``: True where the column is the token's label."""
+def _hits(y: Array, start: Any, size: int, /, *, xp: Any, backward: bool = False) -> Array:
+    """``(N, size)``: True where the column is the token's label.
+
+    The backward compares in the other order (``classes == y``, the same booleans): under torch.compile,
+    AOTAutograd's common-subexpression elimination merges identical nodes of the forward and the backward, and its
+    partitioner then saved every chunk's ``(N, chunk)`` mask for the backward (15 × 8 MB at 4096 tokens, 16 chunks)
+    where, kept apart, the backward recomputes them from the labels inside its fused kernel."""
     if isinstance(start, int):
         classes = xp.arange(start, start + size, dtype=y.dtype, device=device(y))
     else:
         classes = xp.arange(size, dtype=y.dtype, device=device(y)) + xp.astype(start, y.dtype)
-    return xp.expand_dims(y, axis=1) == classes
+    labels = xp.expand_dims(y, axis=1)
+    return classes == labels if backward else labels == classes
 
 
 Params = tuple[int, Any, Any, Any]  # chunk, smoothing, z_loss, cap: numbers, or 0-D arrays (the knobs as arrays)
@@ -218,12 +245,21 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
 
     def body(start: Any, size: int, grad_h: Array | None) -> tuple[Array | None, tuple[Array | None, ...]]:
         z = _logits(_after(h, grad_h, xp=xp), w, b, start, size, cap, dtype, xp=xp)
-        hit = _hits(y, start, size, xp=xp)
-        dz = xp.exp(z - shift) * row
+        hit = _hits(y, start, size, xp=xp, backward=True)
+        minus = None
         if smoothing:
             spread = xp.expand_dims(g, axis=1)
-            dz = dz - (smoothing / classes) * (spread if cw is None else spread * _rows(cw, start, size, xp=xp))
-        dz = xp.where(hit, at_label, dz)
+            minus = (smoothing / classes) * (spread if cw is None else spread * _rows(cw, start, size, xp=xp))
+        # In place over z where the adapter can and z is not needed below (eager torch outside autograd recording
+        # and functorch transforms: one (N, size) array where the generic form holds three at its peak); the same
+        # operations in the same order, the same numbers.
+        into = None if cap is not None or (want_cw and smoothing) else natives(xp).get("softmax_grad_into")
+        dz = NotImplemented if into is None else into(z, shift, row, minus, hit, at_label)
+        if dz is NotImplemented:
+            dz = xp.exp(z - shift) * row
+            if minus is not None:
+                dz = dz - minus
+            dz = xp.where(hit, at_label, dz)
         part_cw = None
         if want_cw:
             part_cw = xp.sum(xp.where(hit, per_label, zero), axis=0)

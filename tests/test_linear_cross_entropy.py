@@ -18,7 +18,7 @@ from lossport.backends import parity
 from support import BACKENDS, device_for
 
 import lossport
-from lossport import linear
+from lossport import _numerics, linear
 
 N, H, V = 7, 5, 11  # 11 classes in chunks of 4: a ragged last chunk
 
@@ -287,6 +287,85 @@ def test_no_array_of_the_logits_shape(backend: str, monkeypatch: pytest.MonkeyPa
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)
     assert sorted(set(shapes)) == sorted({(N, 4), (N, 3), (N, H), (4, H), (3, H)})
     assert max(math.prod(s) for s in shapes) < N * V
+
+
+TORCH_IN_PLACE = ("writable", "softmax_grad_into")  # backends/torch.py's in-place hooks for the eager backward
+
+
+def _torch_hooks(monkeypatch: pytest.MonkeyPatch, *, keep: bool) -> dict[str, list[bool]]:
+    """lossport.linear's native table, with the torch in-place hooks counted (``keep``: each call's answer, True
+    where it wrote in place) or removed (the generic form runs)."""
+    taken: dict[str, list[bool]] = {name: [] for name in TORCH_IN_PLACE}
+    real = _numerics.natives  # (not linear.natives: a second call would wrap the first's table)
+
+    def table(xp: Any) -> Any:
+        natives = dict(real(xp))
+        for name in TORCH_IN_PLACE:
+            hook = natives.pop(name, None)
+            if keep and hook is not None:
+                def counted(*args: Any, _hook: Any = hook, _name: str = name) -> Any:
+                    out = _hook(*args)
+                    taken[_name].append(out is not NotImplemented and out is not False)
+                    return out
+
+                natives[name] = counted
+        return natives
+
+    monkeypatch.setattr(linear, "natives", table)
+    return taken
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+@pytest.mark.parametrize("name", ["plain", "bias-none", "smoothing-class-weights", "z_loss-softcap-sum"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_eager_backward_in_place(dtype: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eager torch writes each chunk's ``d weight`` into one buffer and turns each chunk's logits into their
+    cotangent in place (backends/torch.py): the same numbers, bit for bit, as the generic form (the hooks removed),
+    with the hooks taken (not with a soft-cap, whose derivative needs the logits); declined where autograd records
+    the backward (double backward) or functorch wraps it (the rule's vmap)."""
+    import torch
+
+    generic = (_torch_hooks(monkeypatch, keep=False), _grads("torch", dtype, KNOBS[name], use_dense=False))[1]
+    taken = _torch_hooks(monkeypatch, keep=True)
+    got = _grads("torch", dtype, KNOBS[name], use_dense=False)
+    for g, e in zip(got, generic):
+        np.testing.assert_array_equal(g, e)
+    assert taken["writable"] and all(taken["writable"])  # d weight and d bias: V = 11 in chunks of 4
+    capped = "logit_softcap" in KNOBS[name]
+    assert taken["softmax_grad_into"] == ([] if capped else [True] * 3)
+    if capped:
+        return
+    (h, w, y), kw = _on("torch", dtype, KNOBS[name])
+    for found in taken.values():
+        found.clear()
+    leaves = [a.detach().requires_grad_(True) for a in (h, w)]
+    loss = lossport.linear_cross_entropy(leaves[0], leaves[1], y, chunk_size=4, **kw)
+    grads = torch.autograd.grad(loss.sum(), leaves, create_graph=True)
+    torch.autograd.grad(sum(g.sum() for g in grads), leaves)  # second derivatives flow through the generic form
+    batched = torch.func.vmap(torch.func.grad(lambda h: lossport.linear_cross_entropy(h, w, y[:4], chunk_size=4,
+                                                                                      **kw).sum()))
+    batched(torch.stack([h[:4], h[3:]]))
+    assert taken["softmax_grad_into"] == [False] * 6 and not any(taken["writable"])
+
+
+@pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
+def test_torch_compile_saves_no_chunk_for_the_backward() -> None:
+    """torch.compile(fullgraph=True): the compiled forward keeps nothing of a chunk's ``(N, chunk)`` shape for the
+    backward, only the inputs (the weight's chunks are views of it) and three numbers per token. Before the backward
+    built its label mask as ``classes == labels`` (lossport/linear.py's ``_hits``), AOTAutograd merged it with the
+    forward's and saved every chunk's boolean mask: 120 MB at 4096 tokens × 32000 classes (one build: slow)."""
+    import torch
+
+    (h, w, y), _ = _on("torch", "float32", {})
+    leaves = [a.detach().requires_grad_(True) for a in (h, w)]
+    out = torch.compile(lambda h, w: lossport.linear_cross_entropy(h, w, y, chunk_size=4), fullgraph=True)(*leaves)
+    saved = [tuple(t.shape) for t in out.grad_fn.saved_tensors]
+    assert saved, "no saved tensors found: has the compiled backward node changed?"
+    assert all(s in {(N, H), (N,), (N, 1), (4, H), (3, H)} for s in saved), saved
+    got = torch.autograd.grad(out, leaves)
+    expected = torch.autograd.grad(lossport.linear_cross_entropy(leaves[0], leaves[1], y, chunk_size=4), leaves)
+    for g, e in zip(got, expected):  # eager torch's float32 numbers, summed in another order by inductor's kernels
+        np.testing.assert_allclose(g.detach().cpu().numpy(), e.cpu().numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("backend", ["numpy", *AUTODIFF])
