@@ -16,7 +16,7 @@ Every adapter module (``numpy``, ``jax``, ``torch``, ``tensorflow``) defines:
     ``sigmoid``, ``log_sigmoid``, ``xlogy``, ``mul0``, ``sign``, ``clamped_log``, ``one_hot``), fused
     forward/backward pairs of a loss's custom gradient (``squared_error[_vjp]``, ``huber_error[_vjp]``,
     ``sigmoid_ce[_vjp]``, ``multi_margin[_vjp]``; ``kl_divergence``, a rule's forward alone), and ``lossport.linear``'s structural hooks (``matmul_accumulate``, ``scan_chunks``,
-    ``slice_rows``). A fused entry may return ``NotImplemented`` to decline a call (a knob it does not cover,
+    ``slice_rows``, ``after``, ``writable``, ``softmax_grad_into``). A fused entry may return ``NotImplemented`` to decline a call (a knob it does not cover,
     an input it may not overwrite); the generic form then runs. Each adapter lists only what it does better
     than the generic form. The mapping is built lazily, on the first lookup, so reading it imports the
     framework only once the user already has;
