@@ -24,9 +24,10 @@ def is_array(x: object) -> bool:
 
 
 def namespace() -> ModuleType:
-    import array_api_compat.torch
+    # array-api-compat's, with int32 indices repaired (backends/_torch/namespace.py)
+    from lossport.backends._torch.namespace import NAMESPACE
 
-    return array_api_compat.torch
+    return NAMESPACE
 
 
 def _native() -> Mapping[str, Callable[..., Any]]:
@@ -173,9 +174,13 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # place on its own temporaries when nothing records them (the rule's forward and first backward run with grad
     # off): two arrays live at once, as F.binary_cross_entropy_with_logits, instead of five. Elsewhere (autograd
     # recording: double backward, the tests' composition; torch.compile, whose inductor fuses the generic form into
-    # one pass; pos_weight, smoothing or broadcast labels) NotImplemented hands the call to the generic form.
+    # one pass; pos_weight, smoothing or broadcast labels) NotImplemented hands the call to the generic form. Nor on
+    # functorch's wrapped tensors: under torch.func.vmap over one input only, a temporary made from the other is
+    # unbatched, and an in-place operation cannot take a batched operand (sigmoid_ce over the labels raised).
     def _in_place(*arrays: Any) -> bool:
-        return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays)))
+        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+        return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
+                    or any(wrapped(a) for a in arrays))
 
     def _coefficient(x: Any, y: Any) -> Any:  # [x's sign bit clear] − y, the w = 1 case's c
         # (`neg(y).add_(mask)` would be one pass fewer, but adding a bool tensor allocates a float copy of it)
@@ -201,10 +206,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # temporary alive (two for KL's log-targets) instead of four and masks. NotImplemented elsewhere: autograd
     # recording, torch.compile, and functorch's wrapped tensors (torch.func.vmap over one input only: the temporary
     # made from the other is unbatched, and an in-place operation cannot take a batched operand; clamp_ and scatter_
-    # have no batching rule).
-    def _rows_in_place(*arrays: Any) -> bool:
-        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
-        return _in_place(*arrays) and not any(wrapped(a) for a in arrays)
+    # have no batching rule): `_in_place`.
 
     # multi_margin: z = (s − s_y) + m, not F.multi_margin_loss, whose kernel forms (m − s_y) + s_c, rounding the
     # margin beside large scores (float32 s = [1000.3, 1000], label 0, m = 0.3: z = 1.2e-5, the kernel's term 0),
@@ -217,7 +219,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return torch.sub(s, s.gather(-1, index)).add_(margin)
 
     def multi_margin(s: Any, y: Any, p: int, margin: float) -> Any:
-        if not _rows_in_place(s, y):
+        if not _in_place(s, y):
             return NotImplemented
         index = _label_index(y)
         terms = _margins(s, index, margin).clamp_(min=0.0).scatter_(-1, index, 0.0)
@@ -228,7 +230,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     def multi_margin_vjp(s: Any, y: Any, p: int, margin: float, scale: Any) -> Any:
         # c·[z > 0] (p = 1) or c·max(0, z) (p = 2) off the label, minus their row sum at it. One difference from the
         # generic form's `where`: an inactive class gets 0·c, NaN where the cotangent c is not finite (not 0).
-        if not _rows_in_place(s, y, scale):
+        if not _in_place(s, y, scale):
             return NotImplemented
         index = _label_index(y)
         c = (scale if scale.ndim == 0 else scale.unsqueeze(-1)) * (p / s.shape[-1])
@@ -241,7 +243,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         # made 0, as the generic form's log(where(p > 0, p, 1)); or the log-targets themselves, which differ from
         # the generic form's where(p > 0, ·, 0) only where p = e^t is 0 or NaN, entries the product zeroes or
         # makes NaN anyway. mul0's zero where p = 0 is a masked fill after the product (0·inf there is NaN).
-        if not _rows_in_place(log_q, targets):
+        if not _in_place(log_q, targets):
             return NotImplemented
         if log_targets:
             p = torch.exp(targets)
@@ -271,14 +273,9 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # or wraps: not under autograd recording (double backward), functorch transforms (the rule's vmap, whose
     # batched operands an unbatched buffer cannot take) or torch.compile (inductor writes the concatenation's
     # pieces in place and fuses the elementwise passes itself).
-    def _writable(*arrays: Any) -> bool:
-        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
-        return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
-                    or any(wrapped(a) for a in arrays))
-
     def softmax_grad_into(z: Any, shift: Any, row: Any, minus: Any, hit: Any, at_label: Any) -> Any:
         operands = (z, shift, row, hit, at_label) if minus is None else (z, shift, row, hit, at_label, minus)
-        if not _writable(*operands):
+        if not _in_place(*operands):
             return NotImplemented
         z.sub_(shift).exp_().mul_(row)
         if minus is not None:
@@ -287,7 +284,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     return {
         "after": after,
-        "writable": _writable,
+        "writable": _in_place,
         "softmax_grad_into": softmax_grad_into,
         "sigmoid_ce": sigmoid_ce,
         "sigmoid_ce_vjp": sigmoid_ce_vjp,

@@ -228,3 +228,41 @@ def test_vmap_over_one_input() -> None:
             warnings.filterwarnings("error", message=".*batching rule")
             got = torch.func.vmap(fn)(batch)
         np.testing.assert_array_equal(got.numpy(), torch.stack([fn(b) for b in batch]).numpy())
+
+
+def test_int32_labels_give_the_int64_result() -> None:
+    """Every loss with integer inputs, on torch, with them as int32: the standard allows any integer index dtype,
+    and ``torch.take_along_dim`` wants int64 (nine losses raised before the adapter's namespace cast them). The
+    reference is the same call with the case's int64 arrays."""
+    from lossport.backends.parity.cases import cases_for
+
+    from lossport._registry import LOSSES
+
+    def tensors(values: Any, int32: bool) -> Any:
+        if isinstance(values, (list, tuple)):
+            return type(values)(tensors(v, int32) for v in values)
+        if not isinstance(values, np.ndarray):
+            return values
+        return torch.from_numpy(values.astype(np.int32) if int32 and values.dtype.kind == "i" else values)
+
+    checked = []
+    for loss in sorted(LOSSES):
+        for case in cases_for(loss):
+            if not any(isinstance(a, np.ndarray) and a.dtype.kind == "i" for a in case.args):
+                continue
+            kwargs = {k: tensors(v, False) for k, v in case.kwargs.items()}
+            got = getattr(lossport, loss)(*tensors(case.args, True), **kwargs)
+            _same(got, getattr(lossport, loss)(*tensors(case.args, False), **kwargs))
+            checked.append(loss)
+            break
+    assert len(checked) >= 20, checked  # the integer-label losses (28 when this was written)
+
+
+def test_vmap_over_one_input_declines_the_in_place_natives() -> None:
+    """``torch.func.vmap`` over the labels alone: the in-place natives' temporary, made from the unbatched logits,
+    cannot take the batched labels in place (sigmoid_ce raised "vmap: inplace arithmetic ... is not possible"), so
+    they decline on functorch's wrapped tensors. The reference is the loop of per-slice calls."""
+    x = torch.linspace(-3.0, 3.0, 12, dtype=torch.float64).reshape(3, 4)
+    y = (torch.arange(60, dtype=torch.float64).reshape(5, 3, 4) % 3 == 0).to(torch.float64)
+    loss = lambda labels: lossport.binary_cross_entropy_with_logits(x, labels)  # noqa: E731
+    _same(torch.func.vmap(loss)(y), torch.stack([loss(labels) for labels in y]))
