@@ -42,6 +42,7 @@ __all__ = [
     "softplus",
     "squared_error",
     "squared_error_vjp",
+    "try_native",
     "xlogy",
 ]
 
@@ -66,6 +67,13 @@ def natives(xp: Any, /) -> dict[str, Callable[..., Any]]:
 
 def _native(name: str, xp: Any) -> Callable[..., Any] | None:
     return natives(xp).get(name)
+
+
+def try_native(name: str, *args: Any, xp: Any) -> Any:
+    """The backend's fused ``name`` on ``args``, or ``NotImplemented`` where it has none or declines the call (an
+    input it may not overwrite, a knob it does not cover): the caller then runs its generic form."""
+    native = natives(xp).get(name)
+    return NotImplemented if native is None else native(*args)
 
 
 # -- the log-sum-exp family ------------------------------------------------------------------------------------
@@ -391,8 +399,8 @@ def sigmoid_ce(x: Array, y: Array, w: Array | float | None, smoothing: float | A
     ``x = ±inf`` costs exactly 0). The branch is chosen by the sign bit, so ``x = −0`` takes the negative one,
     consistently with :func:`sigmoid_ce_vjp`'s ``copysign``.
     """
-    native = _native("sigmoid_ce", xp) if isinstance(smoothing, float) else None  # an array smoothing: generic
-    out = NotImplemented if native is None else native(x, y, w, smoothing)  # a native may decline the call
+    # an array smoothing is differentiated through the generic form
+    out = try_native("sigmoid_ce", x, y, w, smoothing, xp=xp) if isinstance(smoothing, float) else NotImplemented
     if out is not NotImplemented:
         return out
     c, k = _sigmoid_ce_coefficients(x, y, w, smoothing, xp=xp)
@@ -409,8 +417,8 @@ def sigmoid_ce_vjp(x: Array, y: Array, w: Array | float | None, smoothing: float
     (``σ(−30)`` for ``x = 30, y = 1``) is exact, where ``σ(x) − y`` rounds it to 0; and ``k`` divided, not
     multiplied in, so that ``10·σ(−88)`` is not lost when ``σ(−88)`` is subnormal and flushed to zero (XLA).
     """
-    native = _native("sigmoid_ce_vjp", xp) if isinstance(smoothing, float) else None
-    out = NotImplemented if native is None else native(x, y, w, smoothing, scale)
+    out = (try_native("sigmoid_ce_vjp", x, y, w, smoothing, scale, xp=xp) if isinstance(smoothing, float)
+           else NotImplemented)
     if out is not NotImplemented:
         return out
     c, k = _sigmoid_ce_coefficients(x, y, w, smoothing, xp=xp)

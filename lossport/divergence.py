@@ -13,7 +13,7 @@ from typing import Any
 
 from lossport._gradients import apply, row_rule
 from lossport._namespace import array_namespace
-from lossport._numerics import mul0, natives
+from lossport._numerics import mul0, try_native
 from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
     axis_last,
@@ -200,8 +200,7 @@ def _kl_terms(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /,
 def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp: Any) -> Array:
     log_targets, clip = knobs
     # A backend's native version (torch: in place on one temporary, without clip) may decline the call.
-    native = natives(xp).get("kl_divergence") if clip is None else None
-    out = NotImplemented if native is None else native(log_q, targets, log_targets)
+    out = try_native("kl_divergence", log_q, targets, log_targets, xp=xp) if clip is None else NotImplemented
     if out is not NotImplemented:
         return out
     p, log_p, log_q = _kl_terms(knobs, log_q, targets, xp=xp)

@@ -23,7 +23,7 @@ from typing import Any
 from lossport._cross_entropy import picked_weights
 from lossport._gradients import Rule, apply
 from lossport._namespace import array_namespace, device
-from lossport._numerics import natives
+from lossport._numerics import natives, try_native
 from lossport._reduction import Reduction, check_reduction, reduce_loss
 from lossport._validation import (
     check_bool,
@@ -253,8 +253,8 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
         # In place over z where the adapter can and z is not needed below (eager torch outside autograd recording
         # and functorch transforms: one (N, size) array where the generic form holds three at its peak); the same
         # operations in the same order, the same numbers.
-        into = None if cap is not None or (want_cw and smoothing) else natives(xp).get("softmax_grad_into")
-        dz = NotImplemented if into is None else into(z, shift, row, minus, hit, at_label)
+        dz = (NotImplemented if cap is not None or (want_cw and smoothing)
+              else try_native("softmax_grad_into", z, shift, row, minus, hit, at_label, xp=xp))
         if dz is NotImplemented:
             dz = xp.exp(z - shift) * row
             if minus is not None:

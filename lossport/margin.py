@@ -7,7 +7,7 @@ from typing import Any
 
 from lossport._gradients import apply, elementwise_rule, row_rule
 from lossport._namespace import array_namespace, device
-from lossport._numerics import natives, sigmoid, softplus
+from lossport._numerics import sigmoid, softplus, try_native
 from lossport._reduction import Reduction, check_reduction
 from lossport._validation import (
     _fails,
@@ -675,8 +675,7 @@ def _multi_margin(knobs: tuple[int, float], s: Array, y: Array, /, *, xp: Any) -
     p, margin = knobs
     # A backend's native version (torch: in place on one temporary) may decline; an array margin is differentiated
     # through this composition (_gradients.apply), so it takes the generic form.
-    native = natives(xp).get("multi_margin") if isinstance(margin, float) else None
-    out = NotImplemented if native is None else native(s, y, p, margin)
+    out = try_native("multi_margin", s, y, p, margin, xp=xp) if isinstance(margin, float) else NotImplemented
     if out is not NotImplemented:
         return out
     num_classes = tuple(s.shape)[-1]
@@ -694,8 +693,8 @@ def _multi_margin_vjp(knobs: tuple[int, float], s: Array, y: Array, /, *, scale:
     ``2c·max(0, z_c) / C`` (``p = 2``) for ``c ≠ y``, ``z_c = m − s_y + s_c``, and minus their row sum at the
     label, ``c`` the row's scale: one elementwise pass and one row sum."""
     p, margin = knobs
-    native = natives(xp).get("multi_margin_vjp") if isinstance(margin, float) else None
-    out = NotImplemented if native is None else native(s, y, p, margin, scale)
+    out = (try_native("multi_margin_vjp", s, y, p, margin, scale, xp=xp) if isinstance(margin, float)
+           else NotImplemented)
     if out is not NotImplemented:
         return out, None
     num_classes = tuple(s.shape)[-1]

@@ -290,13 +290,14 @@ def test_no_array_of_the_logits_shape(backend: str, monkeypatch: pytest.MonkeyPa
 
 
 TORCH_IN_PLACE = ("writable", "softmax_grad_into")  # backends/torch.py's in-place hooks for the eager backward
+_REAL_NATIVES = _numerics.natives
 
 
 def _torch_hooks(monkeypatch: pytest.MonkeyPatch, *, keep: bool) -> dict[str, list[bool]]:
     """lossport.linear's native table, with the torch in-place hooks counted (``keep``: each call's answer, True
     where it wrote in place) or removed (the generic form runs)."""
     taken: dict[str, list[bool]] = {name: [] for name in TORCH_IN_PLACE}
-    real = _numerics.natives  # (not linear.natives: a second call would wrap the first's table)
+    real = _REAL_NATIVES  # (not the patched names: a second call would wrap the first's table)
 
     def table(xp: Any) -> Any:
         natives = dict(real(xp))
@@ -312,6 +313,7 @@ def _torch_hooks(monkeypatch: pytest.MonkeyPatch, *, keep: bool) -> dict[str, li
         return natives
 
     monkeypatch.setattr(linear, "natives", table)
+    monkeypatch.setattr(_numerics, "natives", table)  # what try_native reads
     return taken
 
 
