@@ -118,7 +118,8 @@ def _gradient_function() -> Any:
         return rule.forward(params, *unpack(slots, present), xp=xp)[0]
 
     def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
-        value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
+        # JAX calls this only when it differentiates (`run` otherwise): the rule's training forward
+        value, residuals = (rule.train or rule.forward)(params, *unpack(slots, present), xp=xp)
         return value, (present, residuals)
 
     def backward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], saved: Any, cotangent: Any) -> Any:

@@ -97,8 +97,21 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     # Called as they are inside tf.function: AutoGraph has nothing to convert in them (see the namespace).
     do_not_convert = tf.autograph.experimental.do_not_convert
+    # lossport.linear's training forward in eager TensorFlow: `total + aᵀ @ b` for every block of tokens, with
+    # `total` (d weight, V × H) a variable updated in place (assign_add), so that the old and the new sum are not
+    # alive at once, and the transpose folded into the matmul. Not in a traced function (tf.function may not make
+    # variables; XLA plans the memory there).
+    def matmul_add_into(total: Any, a: Any, b: Any) -> Any:
+        if not tf.executing_eagerly() or not total.dtype == a.dtype == b.dtype:
+            return NotImplemented
+        if not isinstance(total, tf.Variable):
+            total = tf.Variable(total, trainable=False)
+        total.assign_add(tf.matmul(a, b, transpose_a=True))
+        return total
+
     return {"xlogy": do_not_convert(xlogy), "one_hot": do_not_convert(one_hot),
-            "scan_chunks": do_not_convert(scan_chunks), "slice_rows": do_not_convert(slice_rows)}
+            "scan_chunks": do_not_convert(scan_chunks), "slice_rows": do_not_convert(slice_rows),
+            "matmul_add_into": matmul_add_into}
 
 
 native = LazyNative(_native)
@@ -116,10 +129,13 @@ def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) ->
     @tf.autograph.experimental.do_not_convert  # no tensor-dependent control flow; converting costs seconds
     def run(*present: Any) -> Any:
         full = unpack(slots, present)
+        # The rule's training forward where a tape may record now (eager, or a tape inside the traced function);
+        # a tf.function differentiated from outside ran the plain forward, whose residuals the backward takes too.
+        train = rule.forward if rule.train is None or not _recording() else rule.train
         # Eager tf.custom_gradient lets a watching tape record the forward's operations, whose results it then
         # keeps alive though the rule's backward never reads them (lossport.linear's chunks: every chunk's logits).
         with _stop_recording():
-            value, residuals = rule.forward(params, *full, xp=xp)
+            value, residuals = train(params, *full, xp=xp)
 
         def backward(cotangent: Any) -> list[Any]:
             needs = unpack(slots, tuple(True for _ in present), fill=False)

@@ -17,7 +17,6 @@ from typing import Any
 
 from lossport._gradients import (
     Rule,
-    binds,
     count,
     elementwise_rule,
     mask_weights,
@@ -34,6 +33,7 @@ from lossport._numerics import (
     sigmoid_ce,
     sigmoid_ce_vjp,
     softplus,
+    try_native,
 )
 from lossport._reduction import reduce_loss
 from lossport._validation import is_zero
@@ -382,18 +382,19 @@ def _focal_parts(gamma: float, smoothing: float, x: Array, y: Array, /, *, deriv
     return loss, (slope + bend) * factor
 
 
-def _sigmoid_focal(knobs: tuple[float | None, float, float], x: Array, y: Array, *,
-                   xp: Any) -> tuple[Array, tuple[Array, ...]]:
-    """``α_t·(1 − p_t)^γ·ce`` (classification.sigmoid_focal), fully in log space, and the residual ``∂ℓ₀/∂x``
-    (``ℓ₀`` the loss before ``α_t``): it shares the value's intermediates, so the backward is one multiplication
-    where recomputing them took the forward's passes again (one full-size array kept). Where no backward can run
-    (NumPy, the tests' composition) the residual is left out."""
+def _sigmoid_focal(knobs: tuple[float | None, float, float], x: Array, y: Array, *, xp: Any,
+                   backward: bool) -> tuple[Array, tuple[Array, ...]]:
+    """``α_t·(1 − p_t)^γ·ce`` (classification.sigmoid_focal), fully in log space, and, when a ``backward`` follows
+    (the rule's training forward), the residual ``∂ℓ₀/∂x`` (``ℓ₀`` the loss before ``α_t``): it shares the value's
+    intermediates, so the backward is one multiplication where recomputing them took the forward's passes again
+    (one full-size array kept). The backend's fused ``sigmoid_focal`` (eager torch on CPU: ``_focal_parts`` in
+    place, block by block, the same numbers) runs both where it takes the call."""
     alpha, gamma, smoothing = knobs
-    if binds(xp):
-        loss, grad = _focal_parts(gamma, smoothing, x, y, derivative=True, xp=xp)
-        residuals: tuple[Array, ...] = (grad,)
-    else:
-        loss, residuals = _focal_parts(gamma, smoothing, x, y, derivative=False, xp=xp)[0], ()
+    fused = try_native("sigmoid_focal", x, y, gamma, smoothing, backward, xp=xp)
+    if fused is NotImplemented:
+        fused = _focal_parts(gamma, smoothing, x, y, derivative=backward, xp=xp)
+    loss = fused[0]
+    residuals: tuple[Array, ...] = (fused[1],) if backward else ()
     y = _smoothed_binary(smoothing, y)
     if alpha is not None:
         loss = (alpha * y + (1.0 - alpha) * (1.0 - y)) * loss
@@ -413,8 +414,11 @@ def _sigmoid_focal_vjp(knobs: tuple[float | None, float, float], x: Array, y: Ar
     alpha, gamma, smoothing = knobs
     y_s = _smoothed_binary(smoothing, y)
     alpha_t = 1.0 if alpha is None else alpha * y_s + (1.0 - alpha) * (1.0 - y_s)
-    (grad,) = residuals
-    grad_x = grad * (scale if alpha is None else alpha_t * scale) if needs[0] else None
+    grad_x = None
+    if needs[0]:  # the plain forward saved no derivative (a second derivative's recomputation, a traced TF
+        # function differentiated from outside): computed here then
+        (grad,) = residuals or (_focal_parts(gamma, smoothing, x, y, derivative=True, xp=xp)[1],)
+        grad_x = grad * (scale if alpha is None else alpha_t * scale)
     grad_y = None
     if needs[1]:
         loss, ce, power, log_u = _focal_parts(gamma, smoothing, x, y, derivative=False, xp=xp)
@@ -428,4 +432,4 @@ def _sigmoid_focal_vjp(knobs: tuple[float | None, float, float], x: Array, y: Ar
     return grad_x, grad_y
 
 
-SIGMOID_FOCAL = elementwise_rule("sigmoid_focal", _sigmoid_focal, _sigmoid_focal_vjp, saves=True)
+SIGMOID_FOCAL = elementwise_rule("sigmoid_focal", _sigmoid_focal, _sigmoid_focal_vjp, saves=True, trains=True)

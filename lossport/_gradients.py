@@ -24,6 +24,7 @@ framework, and the rule sees None where the caller passed None.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from lossport import backends
 from lossport._numerics import natives
 from lossport._reduction import reduce_loss
 
-__all__ = ["RULES", "Rule", "apply", "binds", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
+__all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
 
 Array = Any
 Forward = Callable[..., tuple[Array, tuple[Array, ...]]]
@@ -58,11 +59,18 @@ class Rule:
         an array that is not differentiable, or whose ``needs`` entry is False, or that is None), given the
         cotangent of the value. ``needs[i]`` says whether the framework wants array ``i``'s cotangent; a backward
         may compute it anyway (JAX and TensorFlow drop what nobody asked for).
+    train : callable, optional
+        ``train(params, *arrays, xp=xp) -> (value, residuals)``, run instead of ``forward`` where the adapter
+        knows a backward follows (torch's ``Function``, JAX's ``custom_vjp`` forward, TensorFlow under a recording
+        tape): it may move work from the backward into the forward (lossport.linear: every gradient for a unit
+        cotangent, one matmul fewer). ``backward`` must accept either's residuals: an adapter recomputing them
+        for second derivatives, or TensorFlow tracing without a tape, calls ``forward``.
     """
 
     name: str
     forward: Forward
     backward: Backward
+    train: Forward | None = None
 
     def __post_init__(self) -> None:
         RULES[self.name] = self
@@ -102,12 +110,6 @@ def composition() -> Iterator[None]:
         _unbound.pop()
 
 
-def binds(xp: Any) -> bool:
-    """Whether :func:`apply` binds rules in ``xp`` now: its framework has autodiff and no :func:`composition` is
-    open. A forward whose residuals cost passes of their own computes them only then (NumPy cannot use them)."""
-    return _binder(xp) is not None and not _unbound
-
-
 def _static(params: Any) -> bool:
     """Whether ``params`` holds only Python numbers, strings, None and tuples of them: no array knob."""
     if isinstance(params, tuple):
@@ -137,7 +139,8 @@ Derivative = Callable[..., tuple[Array | None, ...]]
 ``(predictions, targets, *extras)``, None where ``needs`` says nobody asked."""
 
 
-def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:
+def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False,
+                     trains: bool = False) -> Rule:
     """The rule of a loss ``ℓ(p, t, *extras)`` taken elementwise, then weighted, masked and reduced.
 
     Its arrays are ``(predictions, targets, weights, where, *extras)`` (extras: array knobs such as a
@@ -148,9 +151,11 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: 
     (``"mean"``); it recomputes ``ℓ``, and only when asked. Cotangents of broadcast arrays (weights, extras) are
     summed over the axes they were broadcast along. The rule saves nothing but its inputs, unless ``saves``: then
     ``value`` returns ``(ℓ, residuals)`` and ``derivative`` receives them as ``residuals=`` (full-size arrays, such
-    as a derivative that shares the value's intermediates: one array kept instead of a recomputed forward).
+    as a derivative that shares the value's intermediates: one array kept instead of a recomputed forward). With
+    ``trains`` too, ``value`` takes ``backward=``: True in the rule's training forward (a backward follows), False
+    in its plain one, whose residuals may then be ``()``, which ``derivative`` receives and makes up for.
     """
-    return _reduced_rule(name, value, derivative, rows=False, saves=saves)
+    return _reduced_rule(name, value, derivative, rows=False, saves=saves, trains=trains)
 
 
 def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:
@@ -163,15 +168,17 @@ def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = F
     return _reduced_rule(name, value, derivative, rows=True, saves=saves)
 
 
-def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool, saves: bool = False) -> Rule:
-    def loss_of(knobs: Any, p: Array, t: Array, *extras: Array, xp: Any) -> tuple[Array, tuple[Array, ...]]:
-        out = value(knobs, p, t, *extras, xp=xp)
+def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool, saves: bool = False,
+                  trains: bool = False) -> Rule:
+    def loss_of(knobs: Any, p: Array, t: Array, *extras: Array, xp: Any,
+                backward: bool = False) -> tuple[Array, tuple[Array, ...]]:
+        out = value(knobs, p, t, *extras, xp=xp, backward=backward) if trains else value(knobs, p, t, *extras, xp=xp)
         return out if saves else (out, ())
 
     def forward(params: Any, p: Array, t: Array, w: Array | None, m: Array | None, *extras: Array,
-                xp: Any) -> Any:
+                xp: Any, backward: bool = False) -> Any:
         knobs, reduction = params
-        loss, residuals = loss_of(knobs, p, t, *extras, xp=xp)
+        loss, residuals = loss_of(knobs, p, t, *extras, xp=xp, backward=backward)
         return reduce_loss(loss, reduction, weights=w, where=m, out_dtype=loss.dtype, xp=xp), residuals
 
     def backward(params: Any, arrays: tuple[Array, ...], residuals: tuple[Array, ...], g: Array,
@@ -198,7 +205,7 @@ def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool
             grad_w = unbroadcast(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)
         return (grads[0], grads[1], grad_w, None, *grad_extras)
 
-    return Rule(name, forward, backward)
+    return Rule(name, forward, backward, functools.partial(forward, backward=True) if trains else None)
 
 
 def of_difference(grad: Array, needs: tuple[bool, ...], /) -> tuple[Array | None, Array | None]:

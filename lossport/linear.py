@@ -166,45 +166,114 @@ def _hits(y: Array, start: Any, size: int, /, *, xp: Any, backward: bool = False
     return classes == labels if backward else labels == classes
 
 
-Params = tuple[int, Any, Any, Any]  # chunk, smoothing, z_loss, cap: numbers, or 0-D arrays (the knobs as arrays)
+# chunk, smoothing, z_loss, cap (numbers, or 0-D arrays: the knobs as arrays) and the rule's reduction: "none" for
+# each token's (loss, lse), or "mean" / "sum" of the losses over a mask, which lets _train compute the gradients
+Params = tuple[int, Any, Any, Any, str]
 
 
-def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Array | None, *,
-             xp: Any) -> tuple[Array, tuple[Array, ...]]:
-    """Value ``stack([ℓ, lse])`` of shape ``(2, N)``: each token's loss (class weight, smoothing and z-loss in) and
-    log-sum-exp; residuals ``(m, o + expm1(z_y − m), nll)``."""
-    chunk, smoothing, z_loss, cap = params
-    dtype = h.dtype if xp.finfo(h.dtype).bits >= 32 else xp.float32
-    classes = w.shape[0]
-    zero = xp.zeros((), dtype=dtype, device=device(h))
-    rows = xp.zeros(tuple(h.shape)[:1], dtype=dtype, device=device(h))
+def _update(carry: tuple[Array, ...], z: Array, hit: Array, cw: Array | None, smoothing: Any, zero: Array, /, *,
+            xp: Any) -> tuple[Array, ...]:
+    """The online log-sum-exp's carry ``(m, o, z_y, spread)`` after one chunk of logits ``z`` (``hit``: the labels'
+    columns; ``cw``: the chunk's class weights)."""
+    m, others, label, spread = carry
+    new = xp.maximum(m, xp.max(z, axis=1))  # m starts at −inf: e^{m − new} = 0 then
+    terms = xp.sum(xp.where(hit, zero, xp.exp(z - xp.expand_dims(new, axis=1))), axis=1)
+    others = others * xp.exp(m - new) + terms
+    label = label + xp.sum(xp.where(hit, z, zero), axis=1)
+    if not is_zero(smoothing):
+        spread = spread + (xp.sum(z, axis=1) if cw is None else xp.matmul(z, cw))
+    return new, others, label, spread
 
-    def body(start: Any, size: int, carry: tuple[Array, ...]) -> tuple[tuple[Array, ...], tuple[()]]:
-        m, others, label, spread = carry
-        z = _logits(_after(h, *carry, xp=xp), w, b, start, size, cap, dtype, xp=xp)
-        hit = _hits(y, start, size, xp=xp)
-        new = xp.maximum(m, xp.max(z, axis=1))  # m starts at −inf: e^{m − new} = 0 then
-        terms = xp.sum(xp.where(hit, zero, xp.exp(z - xp.expand_dims(new, axis=1))), axis=1)
-        others = others * xp.exp(m - new) + terms
-        label = label + xp.sum(xp.where(hit, z, zero), axis=1)
-        if not is_zero(smoothing):
-            spread = spread + (xp.sum(z, axis=1) if cw is None else xp.matmul(z, _rows(cw, start, size, xp=xp)))
-        return (new, others, label, spread), ()
 
-    start = (rows - math.inf, rows, rows, rows)
-    (m, others, label, spread), _ = _loop(body, start, classes, chunk, xp=xp)
+def _finish(params: Params, carry: tuple[Array, ...], y: Array, cw: Array | None, classes: int, /, *,
+            xp: Any) -> tuple[Array, Array, tuple[Array, ...]]:
+    """Each token's loss (class weight, smoothing and z-loss in) and log-sum-exp from the final carry, and the
+    residuals ``(m, o + expm1(z_y − m), nll)``."""
+    _, smoothing, z_loss, _, _ = params
+    m, others, label, spread = carry
     excess = xp.clip(others + xp.expm1(label - m), min=0.0)  # Σ_c e^{z_c − m} − 1, exact when tiny
     log_total = xp.log1p(excess)
     nll = (m - label) + log_total
     lse = m + log_total
-    picked = None if cw is None else picked_weights(cw, y, dtype, xp=xp)
+    picked = None if cw is None else picked_weights(cw, y, m.dtype, xp=xp)
     loss = nll if picked is None else picked * nll
     if not is_zero(smoothing):  # (1 − s)·w_y·nll − (s/C)·Σ_c w_c·log p_c, with Σ_c w_c·log p_c = Σ_c w_c·z_c − W·lse
         total_weight = classes if cw is None else xp.sum(cw)
         loss = (1.0 - smoothing) * loss - (smoothing / classes) * (spread - total_weight * lse)
     if not is_zero(z_loss):
         loss = loss + z_loss * lse * lse * (1.0 if picked is None else picked)
-    return xp.stack([loss, lse]), (m, excess, nll)
+    return loss, lse, (m, excess, nll)
+
+
+def _compute_dtype(h: Array, /, *, xp: Any) -> Any:
+    return h.dtype if xp.finfo(h.dtype).bits >= 32 else xp.float32
+
+
+def _forward(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Array | None, mask: Array | None,
+             *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    """Value ``stack([ℓ, lse])`` of shape ``(2, N)`` (reduction "none"), or the losses' mean or sum over ``mask``;
+    residuals ``(m, o + expm1(z_y − m), nll)``. One matmul per chunk of classes."""
+    chunk, smoothing, _, cap, reduction = params
+    dtype = _compute_dtype(h, xp=xp)
+    classes = w.shape[0]
+    zero = xp.zeros((), dtype=dtype, device=device(h))
+    rows = xp.zeros(tuple(h.shape)[:1], dtype=dtype, device=device(h))
+
+    def body(start: Any, size: int, carry: tuple[Array, ...]) -> tuple[tuple[Array, ...], tuple[()]]:
+        z = _logits(_after(h, *carry, xp=xp), w, b, start, size, cap, dtype, xp=xp)
+        part = None if cw is None else _rows(cw, start, size, xp=xp)
+        return _update(carry, z, _hits(y, start, size, xp=xp), part, smoothing, zero, xp=xp), ()
+
+    carry, _ = _loop(body, (rows - math.inf, rows, rows, rows), classes, chunk, xp=xp)
+    loss, lse, residuals = _finish(params, carry, y, cw, classes, xp=xp)
+    if reduction == "none":
+        return xp.stack([loss, lse]), residuals
+    return reduce_loss(loss, reduction, weights=None, where=mask, out_dtype=dtype, xp=xp), residuals
+
+
+def _token_cotangents(reduction: str, mask: Array | None, like: Array, /, *, xp: Any) -> Array:
+    """``∂ value / ∂ℓ_i`` of the rule's "mean" or "sum" (reduce_loss's, ``where=mask``): ``[mask_i]`` over the
+    kept count, or 1."""
+    kept = xp.ones_like(like) if mask is None else xp.where(mask, xp.ones_like(like), xp.zeros_like(like))
+    return kept / xp.sum(kept) if reduction == "mean" else kept
+
+
+def _coefficients(params: Params, y: Array, cw: Array | None, residuals: tuple[Array, ...], g: Array,
+                  g_lse: Array | None, classes: int, /, *, xp: Any) -> tuple[Array, Array, Array]:
+    r"""The per-token factors of ``∂/∂z_c``: ``(m, row, at_label)`` with ``∂/∂z_c = e^{z_c − m}·row`` off the label
+    (minus the smoothing's ``(s/C)·g·w_c``) and ``at_label`` at it (see :func:`_backward`), each ``(N, 1)``."""
+    _, smoothing, z_loss, _, _ = params
+    m, excess, nll = residuals
+    picked = None if cw is None else picked_weights(cw, y, m.dtype, xp=xp)
+    label_weight = (1.0 - smoothing) * (g if picked is None else g * picked)  # c·(1 − s)·w_y
+    total_weight = classes if cw is None else xp.sum(cw)
+    coef = label_weight + (smoothing / classes) * total_weight * g
+    extra = 0.0 if g_lse is None else g_lse
+    if z_loss:
+        lse = m + xp.log1p(excess)
+        extra = extra + (2.0 * z_loss) * lse * (g if picked is None else g * picked)
+    row = (coef + extra) / (1.0 + excess)
+    p_label = xp.exp(-nll)
+    at_label = (coef * xp.expm1(-nll) if not smoothing else coef * p_label - label_weight) + extra * p_label
+    if smoothing:
+        at_label = at_label - (smoothing / classes) * (g if picked is None else g * picked)
+    return xp.expand_dims(m, axis=1), xp.expand_dims(row, axis=1), xp.expand_dims(at_label, axis=1)
+
+
+def _logit_cotangents(z: Array, hit: Array, shift: Array, row: Array, minus: Array | None, at_label: Array,
+                      cap: Any, /, *, keep: bool, xp: Any) -> Array:
+    """``∂/∂z`` of one chunk (``∂/∂`` the pre-cap logits under soft-capping), in place over ``z`` where the adapter
+    can and ``keep`` does not ask for ``z`` afterwards (eager torch outside autograd recording and functorch
+    transforms: one (N, size) array where the generic form holds three at its peak); the same operations in the
+    same order, the same numbers."""
+    dz = (NotImplemented if cap is not None or keep
+          else try_native("softmax_grad_into", z, shift, row, minus, hit, at_label, xp=xp))
+    if dz is NotImplemented:
+        dz = xp.exp(z - shift) * row
+        if minus is not None:
+            dz = dz - minus
+        dz = xp.where(hit, at_label, dz)
+    return dz if cap is None else dz * (1.0 - (z / cap) * (z / cap))
 
 
 def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array, ...], cotangent: Array,
@@ -214,32 +283,26 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
     formula, lossport/_cross_entropy.py). ``p_c = e^{z_c − m} / (1 + excess)``; at the label, ``p_y − 1`` is
     ``expm1(−nll)``. Soft-capping multiplies by ``1 − (z/c)²``; then ``d hidden += dz @ w_chunk``,
     ``d weight_chunk = dzᵀ @ hidden``, ``d bias_chunk = Σ_rows dz``, and the class weights' cotangent (only when
-    asked) ``Σ_i g_i·([k = y_i]·((1 − s)·nll_i + z_loss·lse_i²) − (s/C)·(z_ik − lse_i))``."""
-    chunk, smoothing, z_loss, cap = params
-    h, w, b, y, cw = arrays
+    asked) ``Σ_i g_i·([k = y_i]·((1 − s)·nll_i + z_loss·lse_i²) − (s/C)·(z_ik − lse_i))``. After :func:`_train`
+    (a mean or sum), its gradients times the cotangent."""
+    chunk, smoothing, z_loss, cap, reduction = params
+    h, w, b, y, cw, mask = arrays
+    if residuals[0].ndim == 2:  # _train's (d hidden, d weight[, d bias]) for a unit cotangent
+        grads = [xp.astype(cotangent * r, x.dtype, copy=False) for r, x in zip(residuals, (h, w, b), strict=False)]
+        return (*grads, *[None] * (6 - len(grads)))
     m, excess, nll = residuals
     dtype = m.dtype
     classes = w.shape[0]
-    g, g_lse = cotangent[0, ...], cotangent[1, ...]
-    lse = m + xp.log1p(excess)
-    picked = None if cw is None else picked_weights(cw, y, dtype, xp=xp)
-    label_weight = (1.0 - smoothing) * (g if picked is None else g * picked)  # c·(1 − s)·w_y
-    total_weight = classes if cw is None else xp.sum(cw)
-    coef = label_weight + (smoothing / classes) * total_weight * g
-    extra = g_lse
-    if z_loss:
-        extra = extra + (2.0 * z_loss) * lse * (g if picked is None else g * picked)
-    row = xp.expand_dims((coef + extra) / (1.0 + excess), axis=1)
-    p_label = xp.exp(-nll)
-    at_label = (coef * xp.expm1(-nll) if not smoothing else coef * p_label - label_weight) + extra * p_label
-    if smoothing:
-        at_label = at_label - (smoothing / classes) * (g if picked is None else g * picked)
-    at_label = xp.expand_dims(at_label, axis=1)
-    shift = xp.expand_dims(m, axis=1)
+    if reduction == "none":
+        g, g_lse = cotangent[0, ...], cotangent[1, ...]
+    else:
+        g, g_lse = cotangent * _token_cotangents(reduction, mask, m, xp=xp), None
+    shift, row, at_label = _coefficients(params, y, cw, residuals, g, g_lse, classes, xp=xp)
     zero = xp.zeros((), dtype=dtype, device=device(m))
     want_h, want_w, want_b, want_cw = needs[0], needs[1], b is not None and needs[2], cw is not None and needs[4]
     per_label = g_lse_total = None
     if want_cw:
+        lse = m + xp.log1p(excess)
         per_label = xp.expand_dims(g * ((1.0 - smoothing) * nll + (z_loss * lse * lse if z_loss else 0.0)), axis=1)
         g_lse_total = xp.sum(g * lse)
 
@@ -250,23 +313,12 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
         if smoothing:
             spread = xp.expand_dims(g, axis=1)
             minus = (smoothing / classes) * (spread if cw is None else spread * _rows(cw, start, size, xp=xp))
-        # In place over z where the adapter can and z is not needed below (eager torch outside autograd recording
-        # and functorch transforms: one (N, size) array where the generic form holds three at its peak); the same
-        # operations in the same order, the same numbers.
-        dz = (NotImplemented if cap is not None or (want_cw and smoothing)
-              else try_native("softmax_grad_into", z, shift, row, minus, hit, at_label, xp=xp))
-        if dz is NotImplemented:
-            dz = xp.exp(z - shift) * row
-            if minus is not None:
-                dz = dz - minus
-            dz = xp.where(hit, at_label, dz)
+        dz = _logit_cotangents(z, hit, shift, row, minus, at_label, cap, keep=want_cw and bool(smoothing), xp=xp)
         part_cw = None
         if want_cw:
             part_cw = xp.sum(xp.where(hit, per_label, zero), axis=0)
             if smoothing:
                 part_cw = part_cw - (smoothing / classes) * (xp.matmul(g, z) - g_lse_total)
-        if cap is not None:
-            dz = dz * (1.0 - (z / cap) * (z / cap))
         if want_h:
             grad_h = grad_h + _matmul(dz, _rows(w, start, size, xp=xp), dtype, xp=xp)
         part_w = _matmul(xp.matrix_transpose(dz), h, dtype, xp=xp) if want_w else None
@@ -279,10 +331,61 @@ def _backward(params: Params, arrays: tuple[Array, ...], residuals: tuple[Array,
     out_w = None if grad_w is None else xp.astype(grad_w, w.dtype, copy=False)
     out_b = None if grad_b is None else xp.astype(grad_b, b.dtype, copy=False)
     out_cw = None if grad_cw is None else xp.astype(grad_cw, cw.dtype, copy=False)
-    return out_h, out_w, out_b, None, out_cw
+    return out_h, out_w, out_b, None, out_cw, None
 
 
-LINEAR_CE = Rule("linear_cross_entropy", _forward, _backward)
+def _train(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Array | None, mask: Array | None,
+           *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+    """The forward when a backward follows (lossport/_gradients.py, ``Rule.train``). For a mean or sum it computes
+    the gradients too, for a unit cotangent, as Liger Kernel's fused linear cross-entropy does: over blocks of
+    tokens with every class, whose logits are exact rows, so each block's ``∂/∂z`` follows at once: three matmuls in all, where the forward and a
+    backward recomputing the logits take four. A block holds half a chunk's logits (``tokens·chunk / 2V`` tokens):
+    ``d weight``'s sum is alive beside it. The residuals are ``d hidden``, ``d weight`` (and ``d bias``),
+    computed by :func:`_backward`'s formulas; the backward scales them. Each token's ``(loss, lse)`` (reduction
+    "none") has per-token cotangents only known in the backward: the plain forward."""
+    chunk, smoothing, _, cap, reduction = params
+    if reduction == "none" or cw is not None:
+        return _forward(params, h, w, b, y, cw, mask, xp=xp)
+    dtype = _compute_dtype(h, xp=xp)
+    classes, tokens = w.shape[0], h.shape[0]
+    zero = xp.zeros((), dtype=dtype, device=device(h))
+    coefficients = _token_cotangents(reduction, mask, xp.zeros(tuple(h.shape)[:1], dtype=dtype, device=device(h)),
+                                     xp=xp)
+
+    def body(start: Any, size: int, carry: tuple[Array, Array | None]) -> tuple[tuple[Array, Array | None],
+                                                                             tuple[Array, Array]]:
+        grad_w, grad_b = carry
+        hb, yb, g = _rows(h, start, size, xp=xp), _rows(y, start, size, xp=xp), _rows(coefficients, start, size, xp=xp)
+        z = _logits(hb, w, b, 0, classes, cap, dtype, xp=xp)
+        hit = _hits(yb, 0, classes, xp=xp)
+        rows = xp.zeros((size,), dtype=dtype, device=device(h))
+        stats = _update((rows - math.inf, rows, rows, rows), z, hit, None, smoothing, zero, xp=xp)
+        loss, _, residuals = _finish(params, stats, yb, None, classes, xp=xp)
+        shift, row, at_label = _coefficients(params, yb, None, residuals, g, None, classes, xp=xp)
+        minus = (smoothing / classes) * xp.expand_dims(g, axis=1) if smoothing else None
+        dz = _logit_cotangents(z, hit, shift, row, minus, at_label, cap, keep=False, xp=xp)
+        del z, hit  # (eager frameworks free them here: one (block, V) array alive for the matmuls)
+        grad_h = _matmul(dz, w, dtype, xp=xp)
+        grad_w = _add_product(grad_w, dz, hb, dtype, xp=xp)
+        return (grad_w, None if grad_b is None else grad_b + xp.sum(dz, axis=0)), (grad_h, loss)
+
+    start = (xp.zeros(tuple(w.shape), dtype=dtype, device=device(h)),
+             None if b is None else xp.zeros(tuple(b.shape), dtype=dtype, device=device(h)))
+    # Blocks of half a chunk's logits (tokens·chunk / 2V tokens): d weight's V × H sum is alive beside them here
+    block = max(1, min(tokens, tokens * chunk // (2 * classes)))
+    (grad_w, grad_b), (grad_h, loss) = _loop(body, start, tokens, block, xp=xp)
+    value = reduce_loss(loss, reduction, weights=None, where=mask, out_dtype=dtype, xp=xp)
+    return value, (grad_h, grad_w) if grad_b is None else (grad_h, grad_w, grad_b)
+
+
+def _add_product(total: Array, a: Array, b: Array, dtype: Any, /, *, xp: Any) -> Array:
+    """``total + aᵀ @ b``: in place where the adapter can (``matmul_add_into``: torch's ``addmm_``, eager
+    TensorFlow's ``assign_add`` to a variable; no second ``V × H`` sum alive), else a new array."""
+    out = try_native("matmul_add_into", total, a, b, xp=xp)
+    return total + _matmul(xp.matrix_transpose(a), b, dtype, xp=xp) if out is NotImplemented else out
+
+
+LINEAR_CE = Rule("linear_cross_entropy", _forward, _backward, _train)
 
 
 # -- the public function --------------------------------------------------------------------------------------
@@ -452,10 +555,18 @@ def linear_cross_entropy(
     mask = keep if where is None else (where if keep is None else xp.logical_and(keep, where))
     tokens = math.prod(shape) if all(isinstance(d, int) for d in shape) else None
     chunk = chunk_size if chunk_size is not None else chunk_for(tokens or 1, classes)
+    # A mean or sum over a mask is the rule's own (its training forward then computes the gradients: _train);
+    # per-token weights, class weights (differentiable scales of the mean) and the log-sum-exp reduce outside it.
+    inside = (reduction != "none" and not return_lse and weights is None and class_weights is None
+              and (where is None or (xp.isdtype(where.dtype, "bool") and tuple(mask.shape) == shape)))
     params = (min(chunk, classes), _knob(label_smoothing, hidden, dtype, xp=xp), _knob(z_loss, hidden, dtype, xp=xp),
-              None if logit_softcap is None else _knob(logit_softcap, hidden, dtype, xp=xp))
+              None if logit_softcap is None else _knob(logit_softcap, hidden, dtype, xp=xp),
+              reduction if inside else "none")
+    flat_mask = None if not inside or mask is None else xp.reshape(mask, (-1,))
     rows = apply(LINEAR_CE, params, xp.reshape(hidden, (-1, width)), weight, bias, xp.reshape(labels, (-1,)),
-                 class_weights, xp=xp)
+                 class_weights, flat_mask, xp=xp)
+    if inside:
+        return rows if rows.dtype == out_dtype else xp.astype(rows, out_dtype)
     loss, lse = xp.reshape(rows[0, ...], shape), xp.reshape(rows[1, ...], shape)
     picked = None if class_weights is None else picked_weights(class_weights, labels, dtype, xp=xp)
     out = reduce_loss(loss, reduction, weights=weights, where=mask, scale=picked, out_dtype=out_dtype, xp=xp)

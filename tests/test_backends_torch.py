@@ -269,3 +269,121 @@ def test_vmap_over_one_input_declines_the_in_place_natives() -> None:
     y = (torch.arange(60, dtype=torch.float64).reshape(5, 3, 4) % 3 == 0).to(torch.float64)
     loss = lambda labels: lossport.binary_cross_entropy_with_logits(x, labels)  # noqa: E731
     _same(torch.func.vmap(loss)(y), torch.stack([loss(labels) for labels in y]))
+
+
+# -- sigmoid focal (backends/torch.py `sigmoid_focal`: _cross_entropy._focal_parts in blocks, in place) -----------
+
+# Logits × labels, every pair: signed zeros, infinities, NaN, tiny and confident logits; hard labels on either side
+# of the logit (b = 0: log u = −|x| exactly), a label of −0, soft and nearly-hard ones.
+FOCAL_LOGITS = [0.0, -0.0, INF, -INF, NAN, 1e-30, -1e-30, 1e-8, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 90.0, -90.0,
+                1e4, -1e4]
+FOCAL_LABELS = [0.0, -0.0, 1.0, 0.5, 0.25, 0.9, 1e-7, 1.0 - 2.0**-24]
+
+
+def _same_signed(a: Any, b: Any) -> None:
+    """``_same``, and the sign of every zero too (``assert_array_equal`` has 0 == −0)."""
+    _same(a, b)
+    a, b = a.numpy(), b.numpy()
+    kept = ~np.isnan(a)
+    np.testing.assert_array_equal(np.signbit(a[kept]), np.signbit(b[kept]))
+
+
+def _focal_inputs(dt: Any) -> list[tuple[Any, Any]]:
+    grid = torch.tensor(FOCAL_LOGITS, dtype=dt)[:, None] * torch.ones(len(FOCAL_LABELS), dtype=dt)
+    labels = torch.tensor(FOCAL_LABELS, dtype=dt).expand(len(FOCAL_LOGITS), -1).contiguous()
+    rng = np.random.default_rng(11)
+    # 2^16 + 99 elements: a second block (backends/torch.py's are 2^16), ragged; hard and soft labels mixed
+    shape = (5, 13127)
+    x = torch.tensor(rng.normal(size=shape) * 8.0, dtype=dt)
+    y = torch.tensor(np.where(rng.random(shape) < 0.5, rng.integers(0, 2, shape), rng.random(shape)), dtype=dt)
+    return [(grid, labels), (x, y)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_sigmoid_focal_native_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str, gamma: float,
+                                                  smoothing: float) -> None:
+    """The rule's forward, with the native and with the table hidden: the loss (α applied after) and the saved
+    derivative ∂ℓ₀/∂x bit for bit, signed zeros included, as the training forward computes them; and the loss alone
+    where no backward follows (``backward=False``, the plain forward). The inputs are left as they were."""
+    from lossport import _cross_entropy
+
+    assert "sigmoid_focal" in NATIVES
+    for x, y in _focal_inputs(getattr(torch, dtype)):
+        kept = (x.clone(), y.clone())
+        for alpha in (None, 0.25):
+            knobs = (alpha, gamma, smoothing)
+            loss, (grad,) = _cross_entropy._sigmoid_focal(knobs, x, y, xp=xp, backward=True)
+            ref, (ref_grad,) = _generic(monkeypatch, _cross_entropy, _cross_entropy._sigmoid_focal, knobs, x, y, xp=xp,
+                                        backward=True)
+            _same_signed(loss, ref)
+            _same_signed(grad, ref_grad)
+            alone, residuals = _cross_entropy._sigmoid_focal(knobs, x, y, xp=xp, backward=False)
+            assert residuals == ()
+            _same_signed(alone, _generic(monkeypatch, _cross_entropy, _cross_entropy._sigmoid_focal, knobs, x, y,
+                                         xp=xp, backward=False)[0])
+            _same_signed(alone, ref)
+        _same(x, kept[0])
+        _same(y, kept[1])
+
+
+def test_the_focal_native_declines_what_it_does_not_cover() -> None:
+    """NotImplemented (the generic form runs) for a recorded input, a knob given as an array, broadcast labels,
+    labels of another dtype, a non-contiguous or 16-bit input; a pair of arrays otherwise."""
+    native = NATIVES["sigmoid_focal"]
+    x = torch.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    y = (torch.arange(12).reshape(3, 4) % 2).to(torch.float32)
+    assert native(x.clone().requires_grad_(True), y, 2.0, 0.0, True) is NotImplemented
+    assert native(x, y, torch.tensor(2.0), 0.0, True) is NotImplemented
+    assert native(x, y, 2.0, torch.tensor(0.1), True) is NotImplemented
+    assert native(x, y[:1], 2.0, 0.0, True) is NotImplemented
+    assert native(x, y.double(), 2.0, 0.0, True) is NotImplemented
+    assert native(x.t(), y.t(), 2.0, 0.0, True) is NotImplemented
+    assert native(x.half(), y.half(), 2.0, 0.0, True) is NotImplemented
+    with torch.no_grad():
+        loss, grad = native(x.clone().requires_grad_(True), y, 2.0, 0.0, True)
+    assert loss.shape == grad.shape == x.shape
+    loss, nothing = native(x, y, 2.0, 0.0, False)
+    assert nothing is None and loss.shape == x.shape
+
+
+def test_sigmoid_focal_computes_the_derivative_only_for_a_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public loss on eager torch takes the native, asking for ∂ℓ₀/∂x only where a backward can follow
+    (the rule's training forward, in the torch Function; the plain forward runs when no input is recorded:
+    ``no_grad``, or no input requiring grad). Values and gradient equal the generic form's bit for bit."""
+    asked: list[bool] = []
+
+    def spy(*args: Any) -> Any:
+        out = NATIVES["sigmoid_focal"](*args)
+        assert out is not NotImplemented
+        asked.append(args[-1])
+        return out
+
+    x = torch.tensor([[-2.0, 0.5, 30.0, -0.0], [1.0, -7.0, 0.25, 4.0]])
+    y = torch.tensor([[0.0, 1.0, 1.0, 0.5], [0.0, 0.0, 0.75, 1.0]])
+    with monkeypatch.context() as m:
+        m.setattr(_numerics, "natives", lambda _xp: {**NATIVES, "sigmoid_focal": spy})
+        grad_x = x.clone().requires_grad_(True)
+        loss = lossport.sigmoid_focal(grad_x, y, alpha=0.25)
+        loss.backward()
+        with torch.no_grad():
+            quiet = lossport.sigmoid_focal(grad_x, y, alpha=0.25)
+        plain = lossport.sigmoid_focal(x, y, alpha=0.25, reduction="none")
+    assert asked == [True, False, False]
+    ref_x = x.clone().requires_grad_(True)
+    ref = _generic(monkeypatch, lossport, lossport.sigmoid_focal, ref_x, y, alpha=0.25)
+    ref.backward()
+    _same(loss.detach(), ref.detach())
+    _same(quiet, ref.detach())
+    _same(grad_x.grad, ref_x.grad)
+    _same(plain, _generic(monkeypatch, lossport, lossport.sigmoid_focal, x, y, alpha=0.25, reduction="none"))
+
+
+def test_sigmoid_focal_vmap_over_the_labels() -> None:
+    """``torch.func.vmap`` over the labels alone: the native declines functorch's wrapped tensors (as
+    ``sigmoid_ce``); the reference is the loop of per-slice calls."""
+    x = torch.linspace(-3.0, 3.0, 12, dtype=torch.float64).reshape(3, 4)
+    y = (torch.arange(60, dtype=torch.float64).reshape(5, 3, 4) % 3 == 0).to(torch.float64)
+    loss = lambda labels: lossport.sigmoid_focal(x, labels, label_smoothing=0.1)  # noqa: E731
+    _same(torch.func.vmap(loss)(y), torch.stack([loss(labels) for labels in y]))

@@ -22,7 +22,10 @@ class LossportRule(torch.autograd.Function):
 
     @staticmethod
     def forward(rule: Any, params: Any, xp: Any, slots: tuple[int, ...], *present: Any) -> Any:
-        value, residuals = rule.forward(params, *unpack(slots, present), xp=xp)
+        # A backward follows: the rule's training forward, where it has one (not under torch.compile, whose
+        # inductor fuses the plain forward and the recomputing backward well: docs/performance.md)
+        run = rule.forward if rule.train is None or torch.compiler.is_compiling() else rule.train
+        value, residuals = run(params, *unpack(slots, present), xp=xp)
         # A residual that is the value itself (a per-row loss under reduction="none") is copied: marking
         # it non-differentiable would mark the value too.
         return (value, *(r.clone() if r is value else r for r in residuals))
