@@ -47,6 +47,10 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # torch.compiler.is_compiling() is a constant to Dynamo, so the choice is made at trace time: no graph break.
     # Measurements: benchmarks/formulations.py, benchmarks/README.md.
     is_compiling = torch.compiler.is_compiling
+    wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+
+    def generic_form(x: Any) -> bool:  # also under functorch: scatter_ has no batching rule (a slow, warning fallback)
+        return is_compiling() or wrapped(x)
     inf, nan = float("inf"), float("nan")
 
     def _excess_fused(x: Any, axis: int) -> tuple[Any, Any]:
@@ -73,7 +77,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return m.nan_to_num(nan=0.0, posinf=0.0, neginf=0.0)
 
     def logsumexp(x: Any, *, axis: int = -1, keepdims: bool = False) -> Any:
-        if is_compiling():
+        if generic_form(x):
             m, excess = _excess_fused(x, axis)
         else:
             m, k = torch.max(x, dim=axis, keepdim=True)
@@ -85,7 +89,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return out if keepdims else out.squeeze(axis)
 
     def log_softmax(x: Any, *, axis: int = -1) -> Any:
-        if is_compiling():
+        if generic_form(x):
             m, excess = _excess_fused(x, axis)
             return (x - torch.where(m == -inf, 0.0, m)) - excess
         m, k = torch.max(x, dim=axis, keepdim=True)
@@ -102,7 +106,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         index = indices.unsqueeze(axis)
         if index.dtype != torch.int64:
             index = index.long()
-        if is_compiling():
+        if generic_form(x):
             # Inductor fuses the generic form's where on x == m and its two sums into the pass after the max:
             # 1.04 x F.cross_entropy compiled, against 1.21 x for a where on the label's index (formulations.py).
             m, excess = _excess_fused(x, axis)
@@ -178,7 +182,6 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # functorch's wrapped tensors: under torch.func.vmap over one input only, a temporary made from the other is
     # unbatched, and an in-place operation cannot take a batched operand (sigmoid_ce over the labels raised).
     def _in_place(*arrays: Any) -> bool:
-        wrapped = torch._C._functorch.is_functorch_wrapped_tensor
         return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
                     or any(wrapped(a) for a in arrays))
 
@@ -252,6 +255,93 @@ def _native() -> Mapping[str, Callable[..., Any]]:
             p = targets
             terms = torch.log(p).nan_to_num_(nan=0.0, posinf=math.inf, neginf=0.0).sub_(log_q)
         return terms.mul_(p).masked_fill_(p == 0, 0.0).sum(-1)
+
+    # -- softmax cross-entropy on label distributions, and cross-entropy on probabilities --------------------------
+    # The rules SOFT_CE and PROBABILITY_CE (lossport/_cross_entropy.py), in place on one full-size temporary when
+    # nothing records, compiles or wraps (`_in_place`); NotImplemented elsewhere, and for anything unusual (an array
+    # knob, labels of another shape or dtype, an empty input): the caller runs the generic form. In eager torch a
+    # fresh full-size array costs more than a pass over one (its pages are faulted in: 1024 × 32000 float32, one
+    # thread: about 70 ms against 15 for an in-place pass), so each function allocates one.
+    # soft_ce: the generic −Σ mul0(y, log p) with log_softmax's operations: the temporary holds e^{z − m} (the top
+    # term scattered out) for log1p(s), then log p = (z − m) − log1p(s), then its product with y, summed: the same
+    # bits. A product is NaN where mul0 gives 0 (y = 0 against log p = −inf, a masked class; or NaN there): when a
+    # row's sum is NaN, log p is formed again and summed with mul0's zeros (a masked fill where y = 0: four more
+    # passes and a one-byte mask; a row of NaN logits stays NaN unless its labels are 0, as in the generic form).
+    # The residuals (m, expm1(−log p_k), k) and the z_loss term are the generic form's.
+    # soft_ce_vjp: the generic operations in order on one array (exp, ·coefficient, − y, the top entry mended by
+    # scatter_, · scale): the same bits.
+    def soft_ce(z: Any, y: Any, z_loss: Any) -> Any:
+        # (CPU only: reading whether a sum is NaN would make a GPU wait for the device at every call)
+        if (not isinstance(z_loss, float) or y.shape != z.shape or y.dtype != z.dtype or z.ndim == 0
+                or z.numel() == 0 or z.device.type != "cpu" or not _in_place(z, y)):
+            return NotImplemented
+        m, k = torch.max(z, dim=-1, keepdim=True)
+        m_safe = _shift(m)
+        terms = z - m_safe
+        excess = torch.log1p(terms.scatter_(-1, k, -inf).exp_().sum(-1, keepdim=True))
+        loss = torch.sub(z, m_safe, out=terms).sub_(excess).mul_(y).sum(-1)
+        if bool(torch.isnan(loss).any()):  # again with mul0's zeros (y = 0 beside a −inf or NaN log p)
+            log_p = torch.sub(z, m_safe, out=terms).sub_(excess)
+            loss = log_p.masked_fill_(y == 0, 0.0).mul_(y).sum(-1)
+        del terms
+        loss = loss.neg_()
+        top = (m - m_safe) - excess  # log p_k
+        if z_loss:
+            lse = (m - top).squeeze(-1)
+            loss = loss + z_loss * lse * lse
+        return loss, m, torch.expm1(-top), k
+
+    def soft_ce_vjp(z: Any, y: Any, z_loss: float, m: Any, rest: Any, k: Any, scale: Any) -> Any:
+        if (y.shape != z.shape or y.dtype != z.dtype or z.ndim == 0 or z.numel() == 0
+                or not _in_place(z, y, m, rest, scale)):
+            return NotImplemented
+        total = y.sum(-1, keepdim=True)
+        finite = torch.isfinite(m)
+        shift = _finite_or_zero(m)
+        extra: Any = 0.0
+        if z_loss:
+            extra = (2.0 * z_loss) * (shift + torch.where(finite, torch.log1p(rest), 0.0))
+        grad = torch.sub(z, shift).exp_().mul_((total + extra) / (1.0 + rest)).sub_(y)
+        others = torch.where(finite, rest / (1.0 + rest), 1.0)
+        at_top = (total - y.gather(-1, k)) - total * others
+        if z_loss:
+            at_top = at_top + extra * (1.0 - others)
+        return grad.scatter_(-1, k, at_top).mul_(scale)
+
+    # probability_ce: −Σ y·clamped_log(clip(p)) with clamped_log's in-place form and the product in its array.
+    # probability_ce_vjp: (y / safe)·(−scale), safe = p where the gradient is not 0 (inside the clip, above the
+    # floor) and +inf elsewhere, as the generic where: F.threshold (x ≤ floor → inf; NaN stays NaN, hence
+    # nan_to_num_), or for eps the clamped array itself (it equals p exactly where p is kept: NaN ≠ NaN too).
+    # Integer labels: the gradient's one entry per row scattered into (−scale)/inf (−0, as the generic form's).
+    def _kept(p: Any, eps: float | None, floor_p: float) -> Any:  # p where the gradient is not 0, +inf elsewhere
+        if eps is None:
+            return F.threshold(p, floor_p, inf).nan_to_num_(nan=inf, posinf=inf, neginf=inf)
+        safe = torch.clamp(p, eps, 1.0 - eps)
+        return safe.masked_fill_(safe != p, inf)
+
+    def probability_ce(p: Any, y: Any, eps: Any, floor: float) -> Any:
+        if (not (eps is None or isinstance(eps, float)) or y.shape != p.shape or y.dtype != p.dtype or p.ndim == 0
+                or not _in_place(p, y)):
+            return NotImplemented
+        logs = torch.log(p) if eps is None else torch.clamp(p, eps, 1.0 - eps).log_()
+        logs.nan_to_num_(nan=floor, posinf=inf, neginf=floor).clamp_(min=floor)
+        return logs.mul_(y).sum(-1).neg_()
+
+    def probability_ce_vjp(p: Any, y: Any, eps: float | None, floor_p: float, scale: Any) -> Any:
+        if p.ndim == 0 or p.numel() == 0 or not _in_place(p, y, scale):
+            return NotImplemented
+        minus = scale.neg()
+        if y.ndim == p.ndim:
+            if y.shape != p.shape or y.dtype != p.dtype:
+                return NotImplemented
+            safe = _kept(p, eps, floor_p)
+            return torch.div(y, safe, out=safe).mul_(minus)
+        if y.shape != p.shape[:-1] or y.is_floating_point():
+            return NotImplemented
+        index = _label_index(y)
+        at = minus / _kept(p.gather(-1, index), eps, floor_p)
+        grad = torch.empty_like(p).copy_(minus / inf)
+        return grad.scatter_(-1, index, at.expand(index.shape))
 
     # -- sigmoid focal ---------------------------------------------------------------------------------------------
     # The rule's forward (lossport/_cross_entropy._focal_parts: the loss ℓ₀ = u^γ·ce and, when a backward follows,
@@ -407,6 +497,10 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "huber_error": huber_error,
         "huber_error_vjp": huber_error_vjp,
         "kl_divergence": kl_divergence,
+        "probability_ce": probability_ce,
+        "probability_ce_vjp": probability_ce_vjp,
+        "soft_ce": soft_ce,
+        "soft_ce_vjp": soft_ce_vjp,
         "multi_margin": multi_margin,
         "multi_margin_vjp": multi_margin_vjp,
         "squared_error": squared_error,

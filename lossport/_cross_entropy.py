@@ -179,8 +179,12 @@ def _soft_ce(knobs: tuple[float, float], z: Array, y: Array, *, xp: Any) -> tupl
     nothing), and the residuals ``(m, s, k)``: each row's largest logit, ``s = Σ_{j≠k} e^{z_j − m}`` and the
     largest logit's index."""
     smoothing, z_loss = knobs
+    y_s = _smoothed(smoothing, y)
+    fused = try_native("soft_ce", z, y_s, z_loss, xp=xp)  # torch: in place, one temporary (backends/torch.py)
+    if fused is not NotImplemented:
+        return fused[0], tuple(fused[1:])
     log_p = log_softmax(z, xp=xp)
-    loss = -xp.sum(mul0(_smoothed(smoothing, y), log_p, xp=xp), axis=-1)
+    loss = -xp.sum(mul0(y_s, log_p, xp=xp), axis=-1)
     k = xp.argmax(z, axis=-1, keepdims=True)
     m, top = xp.take_along_axis(z, k, axis=-1), xp.take_along_axis(log_p, k, axis=-1)
     if not is_zero(z_loss):
@@ -205,6 +209,8 @@ def _soft_ce_vjp(knobs: tuple[float, float], z: Array, y: Array, *, scale: Array
     scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
     grad_z = grad_y = None
     if needs[0]:
+        grad_z = try_native("soft_ce_vjp", z, y_s, z_loss, m, rest, k, scale, xp=xp)  # the same operations
+    if needs[0] and grad_z is NotImplemented:
         total = xp.sum(y_s, axis=-1, keepdims=True)
         # A row of −inf (m = −inf, s = inf) has p = 0 and gradient −y: 0 for a padding row of zero labels.
         finite = xp.isfinite(m)
@@ -276,6 +282,10 @@ def _probability_ce(knobs: tuple[float | None], p: Array, y: Array, *, xp: Any) 
     """``−Σ_c y_c·max(log p_c, −100)`` per row, or ``−max(log p_y, −100)`` for integer labels; ``p`` clipped to
     ``[eps, 1 − eps]`` first when ``eps`` is given."""
     (eps,) = knobs
+    if y.ndim == p.ndim:
+        fused = try_native("probability_ce", p, y, eps, _LOG_FLOOR, xp=xp)  # torch: in place (backends/torch.py)
+        if fused is not NotImplemented:
+            return fused
     p = _clipped(eps, p, xp=xp)
     if y.ndim < p.ndim:
         picked = xp.take_along_axis(p, xp.expand_dims(y, axis=-1), axis=-1)
@@ -293,6 +303,8 @@ def _probability_ce_vjp(knobs: tuple[float | None], p: Array, y: Array, *, scale
     scale = scale if scale.ndim == 0 else xp.expand_dims(scale, axis=-1)
     grad_p = grad_y = None
     if needs[0]:
+        grad_p = try_native("probability_ce_vjp", p, y, eps, _FLOOR_P, scale, xp=xp)  # torch: in place
+    if needs[0] and grad_p is NotImplemented:
         kept = p > _FLOOR_P if eps is None else (p >= eps) & (p <= 1.0 - eps)
         if y.ndim < p.ndim:  # −1/p_y at the label's entry only
             classes = xp.arange(tuple(p.shape)[-1], dtype=y.dtype, device=device(p))

@@ -43,6 +43,13 @@ def _same(a: Any, b: Any) -> None:
     np.testing.assert_array_equal(a.numpy(), b.numpy(), strict=True)  # NaN matches NaN
 
 
+def _same_signed(a: Any, b: Any) -> None:
+    """``_same``, and the sign of every zero too (``assert_array_equal`` has 0 == −0)."""
+    _same(a, b)
+    numbers = ~torch.isnan(a)
+    assert torch.equal(torch.signbit(a)[numbers], torch.signbit(b)[numbers])
+
+
 # -- multi_margin ----------------------------------------------------------------------------------------------
 
 # Scores on a dyadic grid (every difference exact), class axis last, label in LABELS. Row 0: z = (s_c − s_y) + 1 is
@@ -280,14 +287,6 @@ FOCAL_LOGITS = [0.0, -0.0, INF, -INF, NAN, 1e-30, -1e-30, 1e-8, 0.5, -0.5, 3.0, 
 FOCAL_LABELS = [0.0, -0.0, 1.0, 0.5, 0.25, 0.9, 1e-7, 1.0 - 2.0**-24]
 
 
-def _same_signed(a: Any, b: Any) -> None:
-    """``_same``, and the sign of every zero too (``assert_array_equal`` has 0 == −0)."""
-    _same(a, b)
-    a, b = a.numpy(), b.numpy()
-    kept = ~np.isnan(a)
-    np.testing.assert_array_equal(np.signbit(a[kept]), np.signbit(b[kept]))
-
-
 def _focal_inputs(dt: Any) -> list[tuple[Any, Any]]:
     grid = torch.tensor(FOCAL_LOGITS, dtype=dt)[:, None] * torch.ones(len(FOCAL_LABELS), dtype=dt)
     labels = torch.tensor(FOCAL_LABELS, dtype=dt).expand(len(FOCAL_LOGITS), -1).contiguous()
@@ -387,3 +386,219 @@ def test_sigmoid_focal_vmap_over_the_labels() -> None:
     y = (torch.arange(60, dtype=torch.float64).reshape(5, 3, 4) % 3 == 0).to(torch.float64)
     loss = lambda labels: lossport.sigmoid_focal(x, labels, label_smoothing=0.1)  # noqa: E731
     _same(torch.func.vmap(loss)(y), torch.stack([loss(labels) for labels in y]))
+
+
+# -- softmax cross-entropy on label distributions, cross-entropy on probabilities ---------------------------------
+
+_SOFT_CE_NATIVES = ("soft_ce", "soft_ce_vjp", "probability_ce", "probability_ce_vjp")
+
+
+# Logits by rows, labels beside them: a tie for the max (the first is the argmax); a NaN logit off the labels' mass
+# (the row is NaN); a masked class (−inf, label 0: mul0's zero); −inf under a label (the loss +inf); a padding row
+# of −inf under zero labels; +inf off the label, and two +inf (inf − inf = NaN); a confident prediction (the loss
+# 2.8e-13, kept by log1p); large negative logits under soft labels; zero labels on finite logits (−0, as −Σ);
+# a NaN logit under zero labels (0, as mul0 gives).
+SOFT_Z = [
+    [1.0, 3.0, 3.0, 0.0],
+    [NAN, 1.0, 2.0, 5.0],
+    [-INF, 0.5, 2.0, 1.0],
+    [-INF, 0.5, 2.0, 1.0],
+    [-INF, -INF, -INF, -INF],
+    [INF, 1.0, 0.0, 2.0],
+    [INF, 1.0, INF, 2.0],
+    [30.0, 0.0, 0.0, 0.0],
+    [-1000.0, -1001.0, -1002.0, -1000.5],
+    [0.5, 1.0, 2.0, 3.0],
+    [0.5, NAN, 2.0, 3.0],
+]
+SOFT_Y = [
+    [0.5, 0.5, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+    [0.0, 0.25, 0.75, 0.0],
+    [0.5, 0.0, 0.5, 0.0],
+    [0.0, 0.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+    [1.0, 0.0, 0.0, 0.0],
+    [1.0, 0.0, 0.0, 0.0],
+    [0.1, 0.2, 0.3, 0.4],
+    [0.0, 0.0, 0.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0],
+]
+
+
+def _soft_ce_inputs(dtype: Any, rng: np.random.Generator) -> list[tuple[Any, Any]]:
+    special = (torch.tensor(SOFT_Z, dtype=dtype), torch.tensor(SOFT_Y, dtype=dtype))
+    z3 = torch.tensor(5.0 * rng.normal(size=(2, 3, 7)), dtype=dtype)  # leading axes
+    soft = torch.tensor(rng.dirichlet(np.full(7, 0.5), size=(2, 3)), dtype=dtype)
+    hard = torch.nn.functional.one_hot(torch.tensor(rng.integers(0, 7, size=(2, 3))), 7).to(dtype)
+    # the class axis moved last (axis=0 in the public call: strided views), with masked classes in two rows
+    moved = torch.tensor(rng.normal(size=(7, 2, 3)), dtype=dtype).movedim(0, -1)
+    labels = soft.clone()
+    moved[0, 1, 2] = moved[1, 0, 5] = -INF
+    labels[0, 1, 2] = labels[1, 0, 5] = 0.0
+    return [special, (z3, soft), (z3, hard), (moved, labels.movedim(-1, 0).contiguous().movedim(0, -1)),
+            (torch.tensor([2.0, -INF, 0.5], dtype=dtype), torch.tensor([0.25, 0.0, 0.75], dtype=dtype))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("smoothing", "z_loss"), [(0.0, 0.0), (0.1, 0.0), (0.0, 1e-3), (0.2, 0.5)])
+def test_soft_ce_native_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str, smoothing: float,
+                                            z_loss: float) -> None:
+    """Loss, residuals (max, Σ others, argmax) and both cotangents, bit for bit (signs of zeros included), against
+    the generic form with the native table hidden."""
+    from lossport import _cross_entropy as ce
+
+    rng = np.random.default_rng(10)
+    dt = getattr(torch, dtype)
+    knobs = (smoothing, z_loss)
+    for z, y in _soft_ce_inputs(dt, rng):
+        kept = (z.clone(), y.clone())
+        assert NATIVES["soft_ce"](z, ce._smoothed(smoothing, y), z_loss) is not NotImplemented  # the native runs
+        loss, residuals = ce._soft_ce(knobs, z, y, xp=xp)
+        ref_loss, ref_residuals = _generic(monkeypatch, ce, ce._soft_ce, knobs, z, y, xp=xp)
+        _same_signed(loss, ref_loss)
+        for got, ref in zip(residuals, ref_residuals, strict=True):
+            _same_signed(got, ref)
+        per_row = torch.tensor(rng.uniform(-1.0, 2.0, size=tuple(z.shape[:-1])), dtype=dt)
+        per_row.view(-1)[0] = 0.0
+        for scale in (torch.tensor(0.125, dtype=dt), per_row):
+            grads = ce._soft_ce_vjp(knobs, z, y, scale=scale, needs=(True, True), residuals=residuals, xp=xp)
+            refs = _generic(monkeypatch, ce, ce._soft_ce_vjp, knobs, z, y, scale=scale, needs=(True, True),
+                            residuals=residuals, xp=xp)
+            for got, ref in zip(grads, refs, strict=True):
+                _same_signed(got, ref)
+        _same(z, kept[0])  # the inputs are read, never written
+        _same(y, kept[1])
+
+
+# Probabilities by rows: 0 under a label (log clamped to −100, gradient 0) and under none; NaN (log p −100 as the
+# generic where gives, gradient 0); around the floor e^{−100} = 3.7e-44 (below it: gradient 0; above: −y/p); the
+# clip's bounds 1e-7 and 1 − 1e-7 themselves (kept) and 1e-8 (clipped); values outside [0, 1] (value checks off).
+PROBS = [
+    [0.0, 0.25, 0.75, 0.0],
+    [NAN, 0.5, 0.5, 0.0],
+    [1e-45, 3.7e-44, 4e-44, 1.0],
+    [1e-7, 1.0 - 1e-7, 0.5, 1e-8],
+    [-0.5, 0.5, 2.0, INF],
+]
+PROB_LABELS = [
+    [0.5, 0.5, 0.5, 0.0],
+    [0.25, 0.25, 0.25, 0.25],
+    [0.25, 0.25, 0.25, 0.25],
+    [0.1, 0.2, 0.3, 0.4],
+    [0.5, 0.5, 0.25, 0.5],
+]
+PROB_CLASSES = [0, 0, 2, 3, 1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("eps", [None, 1e-7, 0.25])
+def test_probability_ce_native_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str,
+                                                   eps: float | None) -> None:
+    """Loss and both cotangents of categorical_cross_entropy's rule, with label distributions and with integer
+    labels (whose forward has no native: a gather of one entry per row), bit for bit against the generic form."""
+    from lossport import _cross_entropy as ce
+
+    rng = np.random.default_rng(11)
+    dt = getattr(torch, dtype)
+    p3 = torch.tensor(rng.dirichlet(np.ones(6), size=(2, 3)), dtype=dt)
+    cases = [(torch.tensor(PROBS, dtype=dt), torch.tensor(PROB_LABELS, dtype=dt)),
+             (torch.tensor(PROBS, dtype=dt), torch.tensor(PROB_CLASSES)),
+             (p3, torch.tensor(rng.dirichlet(np.ones(6), size=(2, 3)), dtype=dt)),
+             (p3, torch.tensor(rng.integers(0, 6, size=(2, 3))))]
+    for p, y in cases:
+        kept = (p.clone(), y.clone())
+        dense = y.ndim == p.ndim
+        if dense:
+            assert NATIVES["probability_ce"](p, y, eps, -100.0) is not NotImplemented  # the native runs
+        _same_signed(ce._probability_ce((eps,), p, y, xp=xp),
+                   _generic(monkeypatch, ce, ce._probability_ce, (eps,), p, y, xp=xp))
+        per_row = torch.tensor(rng.uniform(-1.0, 2.0, size=tuple(p.shape[:-1])), dtype=dt)
+        per_row.view(-1)[0] = 0.0
+        for scale in (torch.tensor(0.125, dtype=dt), per_row):
+            wide = scale if scale.ndim == 0 else scale.unsqueeze(-1)
+            assert NATIVES["probability_ce_vjp"](p, y, eps, ce._FLOOR_P, wide) is not NotImplemented
+            grads = ce._probability_ce_vjp((eps,), p, y, scale=scale, needs=(True, dense), xp=xp)
+            refs = _generic(monkeypatch, ce, ce._probability_ce_vjp, (eps,), p, y, scale=scale,
+                            needs=(True, dense), xp=xp)
+            _same_signed(grads[0], refs[0])
+            if dense:
+                _same_signed(grads[1], refs[1])
+        _same(p, kept[0])
+        _same(y, kept[1])
+
+
+def test_the_cross_entropy_natives_decline() -> None:
+    """NotImplemented (the generic form runs) while autograd records, for a knob given as an array, and for labels
+    of another shape or dtype."""
+    z = torch.tensor([[0.5, -0.5, 0.25]], requires_grad=True)
+    y = torch.tensor([[0.25, 0.5, 0.25]])
+    m, k = torch.max(z.detach(), dim=-1, keepdim=True)
+    rest, scale = torch.tensor([[0.9]]), torch.tensor(1.0)
+    assert NATIVES["soft_ce"](z, y, 0.0) is NotImplemented
+    assert NATIVES["soft_ce_vjp"](z, y, 0.0, m, rest, k, scale) is NotImplemented
+    assert NATIVES["probability_ce"](z, y, None, -100.0) is NotImplemented
+    assert NATIVES["probability_ce_vjp"](z, y, None, 1e-44, scale) is NotImplemented
+    with torch.no_grad():
+        assert isinstance(NATIVES["soft_ce"](z, y, 0.0)[0], torch.Tensor)
+        assert isinstance(NATIVES["soft_ce_vjp"](z, y, 0.0, m, rest, k, scale), torch.Tensor)
+        assert isinstance(NATIVES["probability_ce"](z, y, None, -100.0), torch.Tensor)
+        assert isinstance(NATIVES["probability_ce_vjp"](z, y, None, 1e-44, scale), torch.Tensor)
+        assert NATIVES["soft_ce"](z, y, torch.tensor(0.1)) is NotImplemented  # an array knob
+        assert NATIVES["probability_ce"](z, y, torch.tensor(0.1), -100.0) is NotImplemented
+        assert NATIVES["soft_ce"](z, y[..., :2], 0.0) is NotImplemented  # another shape
+        assert NATIVES["soft_ce"](z, y.double(), 0.0) is NotImplemented  # another dtype
+        assert NATIVES["probability_ce"](z, y.expand(2, 3), None, -100.0) is NotImplemented
+
+
+@pytest.mark.parametrize(("loss", "kwargs", "labels", "names"), [
+    ("softmax_cross_entropy", {}, "soft", ("soft_ce", "soft_ce_vjp")),
+    ("softmax_cross_entropy", {"label_smoothing": 0.1, "z_loss": 1e-3}, "soft", ("soft_ce", "soft_ce_vjp")),
+    ("categorical_cross_entropy", {}, "soft", ("probability_ce", "probability_ce_vjp")),
+    ("categorical_cross_entropy", {"eps": 1e-7}, "soft", ("probability_ce", "probability_ce_vjp")),
+    ("categorical_cross_entropy", {}, "classes", ("probability_ce_vjp",)),
+])
+def test_the_public_cross_entropies_take_the_natives(monkeypatch: pytest.MonkeyPatch, loss: str,
+                                                     kwargs: dict[str, Any], labels: str,
+                                                     names: tuple[str, ...]) -> None:
+    """Forward and backward of the public losses on eager torch run the natives (arrays, not NotImplemented), and
+    the gradients, with respect to the labels too, are the ones of the generic form (the four natives hidden)."""
+    answers: dict[str, list[Any]] = {name: [] for name in names}
+
+    def spy(name: str) -> Any:
+        def call(*args: Any) -> Any:
+            out = NATIVES[name](*args)
+            answers[name].append(out)
+            return out
+        return call
+
+    x0 = torch.softmax(torch.tensor([[0.5, -0.5, 0.25], [1.0, 2.0, -1.0]], dtype=torch.float64), dim=-1)
+    y0 = torch.tensor([0, 2]) if labels == "classes" else torch.tensor([[0.25, 0.5, 0.25], [1.0, 0.0, 0.0]],
+                                                                       dtype=torch.float64)
+    results = []
+    for table in ({**NATIVES, **{name: spy(name) for name in names}},
+                  {name: f for name, f in NATIVES.items() if name not in _SOFT_CE_NATIVES}):
+        monkeypatch.setattr(_numerics, "natives", lambda _xp, table=table: table)  # what try_native reads
+        x = x0.clone().requires_grad_(True)
+        y = y0.clone().requires_grad_(labels != "classes")
+        value = getattr(lossport, loss)(x, y, weights=torch.tensor([0.5, 2.0], dtype=torch.float64), **kwargs)
+        results.append((value, *torch.autograd.grad(value, [x, y] if y.requires_grad else [x])))
+    for name in names:
+        assert answers[name] and all(isinstance(a, (torch.Tensor, tuple)) for a in answers[name]), name
+    for got, ref in zip(*results, strict=True):
+        _same_signed(got.detach(), ref.detach())
+
+
+def test_cross_entropies_vmap_over_one_input() -> None:
+    """torch.func.vmap over the logits (probabilities) alone and over the labels alone: the natives decline
+    functorch's wrapped tensors; the reference is the loop of per-slice calls."""
+    rng = np.random.default_rng(12)
+    z = torch.tensor(rng.normal(size=(3, 4, 5)))
+    p = torch.softmax(z, dim=-1)
+    y = torch.tensor(rng.dirichlet(np.ones(5), size=(3, 4)))
+    calls = [(lambda a: lossport.softmax_cross_entropy(a, y[0], z_loss=1e-3), z),
+             (lambda b: lossport.softmax_cross_entropy(z[0], b, label_smoothing=0.1), y),
+             (lambda a: lossport.categorical_cross_entropy(a, y[0]), p),
+             (lambda b: lossport.categorical_cross_entropy(p[0], b, eps=1e-7), y)]
+    for fn, batch in calls:  # (the generic form's log_softmax warns that scatter_ has no batching rule)
+        _same(torch.func.vmap(fn)(batch), torch.stack([fn(b) for b in batch]))
