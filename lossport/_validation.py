@@ -260,7 +260,8 @@ def _within(x: Array, low: float, high: float, /, *, xp: Any) -> bool:
     if math.prod(x.shape) == 0:
         return False
     lo, hi = xp.min(x), xp.max(x)
-    return not _readable(lo) or (float(lo) >= low and float(hi) <= high)
+    # compared as arrays: a bool array has no gradient (float() of torch's lo, from an input that requires grad, warns)
+    return not _readable(lo) or bool(xp.logical_and(lo >= low, hi <= high))
 
 
 def _fmt(value: Any) -> str:

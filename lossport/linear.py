@@ -12,6 +12,12 @@ than the label, the label's logit ``z_y`` (and, with label smoothing, ``Σ_c w_c
 ``nll = (m − z_y) + log1p(o + expm1(z_y − m))``, the accurate form of lossport's sparse cross-entropy
 (lossport/_numerics.py), so a confident prediction's tiny loss keeps its relative accuracy as in the dense form.
 The rule's residuals are ``m``, ``o + expm1(z_y − m)`` and ``nll``: three numbers per token.
+
+A mean or sum (without per-token or class weights) is the rule's own, and where a backward follows (the rule's
+training forward: lossport/_gradients.py) it is computed over blocks of tokens with every class instead, each
+block's exact rows giving its logits' gradient at once, as Liger Kernel's fused linear cross-entropy does: ``d
+hidden`` and ``d weight`` are accumulated in the forward, for a unit cotangent, and the backward scales them. Three
+``N × H × V`` matmuls where the forward and a recomputing backward take four.
 """
 
 from __future__ import annotations
@@ -438,7 +444,11 @@ def linear_cross_entropy(
     chunks of ``chunk_size`` classes with an online log-sum-exp: no ``(N, V)`` array exists in the forward pass.
     Its backward recomputes each chunk's logits and accumulates the gradients of ``hidden``, ``weight`` and
     ``bias`` chunk by chunk, from three saved numbers per token: peak memory ``O(N·chunk + N·H + V·H)`` against the
-    dense form's ``O(N·V)``. It is exact: the same formulas as the dense form, summed in another order.
+    dense form's ``O(N·V)``. Where a backward will follow a ``"mean"`` or ``"sum"`` (autograd recording, ``jax.grad``,
+    a recording ``GradientTape``; not under ``torch.compile``) and no ``weights``, ``class_weights`` or
+    ``return_lse`` are given, the forward computes the gradients instead, over blocks of ``N·chunk / 2V`` tokens
+    with every class, and the backward scales them: one matmul fewer, the same memory bound. It is exact: the same
+    formulas as the dense form, summed in another order.
 
     Parameters
     ----------
