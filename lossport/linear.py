@@ -354,6 +354,8 @@ def _train(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Ar
         return _forward(params, h, w, b, y, cw, mask, xp=xp)
     dtype = _compute_dtype(h, xp=xp)
     classes, tokens = w.shape[0], h.shape[0]
+    if natives(xp).get("matmul_accumulate") is None:
+        w = xp.astype(w, dtype, copy=False)  # 16-bit: cast once, not twice per block (every block reads all of it)
     zero = xp.zeros((), dtype=dtype, device=device(h))
     coefficients = _token_cotangents(reduction, mask, xp.zeros(tuple(h.shape)[:1], dtype=dtype, device=device(h)),
                                      xp=xp)

@@ -10,6 +10,7 @@ backend and dtype, eager and compiled, against NumPy float64 and JAX float64 aut
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -163,7 +164,8 @@ def _grads(backend: str, dtype: str, knobs: dict[str, Any], *, use_dense: bool, 
         leaves = [a.detach().requires_grad_(True) for a in (h, w, b)]
         fn = torch.compile(lambda *a: total(*a, torch.sum), fullgraph=True) if compiled else (
             lambda *a: total(*a, torch.sum))
-        return [g.detach().cpu().numpy() for g in torch.autograd.grad(fn(*leaves), leaves)]
+        return [g.detach().cpu().numpy() if g.dtype != torch.bfloat16 else g.detach().float().numpy().astype(ml_bf16())
+                for g in torch.autograd.grad(fn(*leaves), leaves)]
     import tensorflow as tf
 
     def tape(h: Any, w: Any, b: Any) -> Any:
@@ -442,6 +444,30 @@ def test_16_bit_inputs(backend: str, dtype: str) -> None:
     np.testing.assert_allclose(parity.to_numpy(loss).astype(np.float64), expected, rtol=parity.tolerance(dtype)[0])
     z = rounded[0] @ rounded[1].T + rounded[2]
     np.testing.assert_allclose(parity.to_numpy(lse), np.log(np.exp(z).sum(-1)), rtol=2e-6)
+
+
+@pytest.mark.parametrize("backend", AUTODIFF)
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_16_bit_gradients(backend: str, dtype: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gradients of a mean of 16-bit inputs, by the training forward (lossport.linear._train): the dense form's
+    float64 autodiff of the same rounded inputs, within the dtype's matrix tolerance (products and sums in float32,
+    the gradients rounded to the dtype)."""
+    knobs = {"z_loss": 0.01, "label_smoothing": 0.1}
+    module = sys.modules[__name__]
+    got = _grads(backend, dtype, knobs, use_dense=False)
+    for name in ("HIDDEN", "WEIGHT", "BIAS"):
+        monkeypatch.setattr(module, name, parity.to_numpy(parity.convert(backend, getattr(module, name), dtype)))
+    expected = _grads(backend, "float64", knobs, use_dense=True)
+    rtol = parity.tolerance(dtype)[0]
+    for g, e in zip(got, expected):
+        assert _name(g.dtype) == dtype
+        np.testing.assert_allclose(g.astype(np.float64), e, rtol=rtol, atol=rtol * np.abs(e).max())
+
+
+def ml_bf16() -> Any:
+    import ml_dtypes  # (installed with JAX and TensorFlow) NumPy's bfloat16
+
+    return ml_dtypes.bfloat16
 
 
 def _name(dtype: Any) -> str:
