@@ -174,35 +174,115 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     def huber_error_vjp(p: Any, t: Any, delta: float, scale: Any) -> Any:
         return aten.huber_loss_backward(scale, p, t, 0, delta)
 
-    # Sigmoid cross-entropy (_numerics.sigmoid_ce: c·x + k·log1p(e^{−|x|}), and c − k·copysign(σ(−|x|), x)·g), in
-    # place on its own temporaries when nothing records them (the rule's forward and first backward run with grad
-    # off): two arrays live at once, as F.binary_cross_entropy_with_logits, instead of five. Elsewhere (autograd
-    # recording: double backward, the tests' composition; torch.compile, whose inductor fuses the generic form into
-    # one pass; pos_weight, smoothing or broadcast labels) NotImplemented hands the call to the generic form. Nor on
-    # functorch's wrapped tensors: under torch.func.vmap over one input only, a temporary made from the other is
-    # unbatched, and an in-place operation cannot take a batched operand (sigmoid_ce over the labels raised).
+    # The in-place natives run only where nothing records their arrays (the rules' forward and first backward run
+    # with grad off): not under autograd recording (double backward, the tests' composition), torch.compile (inductor
+    # fuses the generic forms itself) or on functorch's wrapped tensors (under torch.func.vmap over one input only, a
+    # temporary made from the other is unbatched, and an in-place operation cannot take a batched operand:
+    # sigmoid_ce over the labels raised).
     def _in_place(*arrays: Any) -> bool:
         return not (is_compiling() or (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
                     or any(wrapped(a) for a in arrays))
 
-    def _coefficient(x: Any, y: Any) -> Any:  # [x's sign bit clear] − y, the w = 1 case's c
-        # (`neg(y).add_(mask)` would be one pass fewer, but adding a bool tensor allocates a float copy of it)
-        return torch.signbit(x).logical_not_().to(x.dtype).sub_(y)
+    # -- elementwise rules in blocks (sigmoid cross-entropy, sigmoid focal) ----------------------------------------
+    # The generic form's operations, so the same numbers bit for bit, on eager CPU tensors nothing records:
+    # `block` elements at a time, every pass writing into block-sized scratch arrays or the outputs (out= and
+    # in-place operations). The passes then run on data in cache, and nothing full-size is allocated but the
+    # results, where the generic form allocates a fresh array per operation (memory never touched: a page fault per
+    # 4 KiB) and holds several at its peak. Blocks are multiples of the vector width, so each element meets the same
+    # vectorised or scalar kernel path as in one pass over the whole array. The generic forms' `where`s run on the
+    # floats' bits, where(m, a, b) = b ^ ((a ^ b) & m) with m all ones or all zeros: torch's CPU `where`,
+    # `masked_fill_` and comparisons are 4-18 times slower than a multiplication (2^16 float32 elements, torch 2.14:
+    # 500, 700 and 150 µs against 38; the bitwise operations 20-55). Declined (NotImplemented: the generic form
+    # runs) beside `_in_place`'s cases for non-contiguous or 16-bit inputs, inputs of other shapes or dtypes (a
+    # broadcast), and devices other than the CPU (a kernel launch per block).
+    block = 1 << 16
+    # dtype: (its bits' integer type, the sign bit's shift, all bits but the sign, the bits of 1.0, the sign bit),
+    # the constants as 0-D tensors of that type: a Python int operand costs 4-8 µs more per bitwise operation
+    def _bit_constants(int_type: Any, *values: int) -> tuple[Any, ...]:
+        return (int_type, *(torch.tensor(v, dtype=int_type) for v in values))
+
+    float_bits = {torch.float32: _bit_constants(torch.int32, 31, 0x7FFF_FFFF, 0x3F80_0000, -(1 << 31)),
+                  torch.float64: _bit_constants(torch.int64, 63, 0x7FFF_FFFF_FFFF_FFFF, 0x3FF0_0000_0000_0000,
+                                                -(1 << 63))}
+
+    def _blockwise(x: Any, *others: Any) -> bool:  # x and others (of x's shape and dtype) go through _in_blocks
+        return (x.device.type == "cpu" and x.dtype in float_bits and x.is_contiguous()
+                and all(a.dtype == x.dtype and a.shape == x.shape and a.device == x.device and a.is_contiguous()
+                        for a in others) and _in_place(x, *others))
+
+    def _in_blocks(body: Callable[..., None], arrays: list[Any], outputs: list[Any], floats: int, ints: int) -> None:
+        # body(arrays' blocks, outputs' blocks, float scratch, integer scratch) for each block; a 0-D array is
+        # passed whole. The outputs are fresh contiguous arrays of the arrays' shape.
+        dtype = outputs[0].dtype
+        n = outputs[0].numel()
+        if n <= block:  # one block: the arrays themselves (slicing costs more than the passes on small inputs)
+            body(arrays, outputs, [torch.empty_like(outputs[0]) for _ in range(floats)],
+                 [torch.empty_like(outputs[0], dtype=float_bits[dtype][0]) for _ in range(ints)])
+            return
+        size = block
+        scratch = [torch.empty(size, dtype=dtype) for _ in range(floats)]
+        masks = [torch.empty(size, dtype=float_bits[dtype][0]) for _ in range(ints)]
+        flat = [a if a.ndim == 0 else a.reshape(-1) for a in arrays]
+        flat_out = [o.view(-1) for o in outputs]
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            k = stop - start
+            body([a if a.ndim == 0 else a[start:stop] for a in flat], [o[start:stop] for o in flat_out],
+                 [s[:k] for s in scratch], [m[:k] for m in masks])
+
+    # Sigmoid cross-entropy with w = 1 and no smoothing (_numerics.sigmoid_ce: ℓ = mul0(c, x) + log1p(e^{−|x|}),
+    # and sigmoid_ce_vjp: (c − copysign(σ(−|x|), x))·g) in blocks. c = where(signbit(x), −y, 1 − y) is formed as
+    # [x's sign bit clear] − y, the same number but +0 for −y = −0 (x negative, y = 0): a zero that only meets the
+    # forward's `+ tail` (tail ≥ +0: the sum is +0 either way) and the backward's `− copysign(σ, x)` (σ = +0 only at
+    # x = −inf, where −0 − (−0) and +0 − (−0) are both +0). pos_weight, smoothing and broadcast labels: the generic
+    # form.
+    def _positive_side(x: Any, out: Any, bits: tuple[Any, ...]) -> Any:  # [sign bit of x clear]
+        int_type, shift, _, one, _ = bits
+        torch.bitwise_not(x.view(int_type), out=out.view(int_type)).bitwise_right_shift_(shift).bitwise_and_(one)
+        return out
+
+    def _sigmoid_ce_block(arrays: list[Any], outputs: list[Any], scratch: list[Any], masks: list[Any]) -> None:
+        x, y = arrays
+        (loss,) = outputs
+        (tail,) = scratch
+        (keep,) = masks
+        bits = float_bits[x.dtype]
+        int_type, shift, magnitude, _, sign_bit = bits
+        x_i = x.view(int_type)
+        c = _positive_side(x, loss, bits).sub_(y)  # c, in `loss`
+        # mul0(c, x) = c·where(c == 0, 0, x): `keep` all ones where c is not ±0, then x's bits and-ed with it
+        torch.bitwise_and(c.view(int_type), magnitude, out=keep).neg_().bitwise_right_shift_(shift)
+        c.mul_(keep.bitwise_and_(x_i).view(x.dtype))
+        torch.bitwise_or(x_i, sign_bit, out=tail.view(int_type))  # −|x|: the generic where(signbit(x), x, −x)
+        loss.add_(tail.exp_().log1p_())  # mul0(c, x) + log1p(exp(−|x|))
+
+    def _sigmoid_ce_vjp_block(arrays: list[Any], outputs: list[Any], scratch: list[Any], masks: list[Any]) -> None:
+        x, y, scale = arrays
+        (grad,) = outputs
+        (small,) = scratch
+        bits = float_bits[x.dtype]
+        c = _positive_side(x, grad, bits).sub_(y)  # c, in `grad`
+        # small = 1/(1 + exp(|x|)) (torch's 1.0/t is t.reciprocal()·1.0; its sigmoid kernel rounds otherwise, by an
+        # ulp in float32), |x| the generic where(signbit(x), −x, x), then signed as x
+        torch.bitwise_and(x.view(bits[0]), bits[2], out=small.view(bits[0]))
+        small.exp_().add_(1.0).reciprocal_().copysign_(x)
+        c.sub_(small).mul_(scale)
 
     def sigmoid_ce(x: Any, y: Any, w: Any, smoothing: float) -> Any:
-        if w is not None or smoothing or y.shape != x.shape or not _in_place(x, y):
+        if w is not None or smoothing or not _blockwise(x, y):
             return NotImplemented  # _numerics' generic form
-        c = _coefficient(x, y)
-        zero = c == 0
-        c.mul_(x).masked_fill_(zero, 0.0)
-        del zero
-        return c.add_(x.abs().neg_().exp_().log1p_())
+        loss = torch.empty_like(x, memory_format=torch.contiguous_format)
+        _in_blocks(_sigmoid_ce_block, [x, y], [loss], 1, 1)
+        return loss
 
     def sigmoid_ce_vjp(x: Any, y: Any, w: Any, smoothing: float, scale: Any) -> Any:
-        if w is not None or smoothing or y.shape != x.shape or not _in_place(x, y, scale):
+        # scale: 0-D (a "mean" or "sum") or of x's shape, of x's dtype
+        if (w is not None or smoothing or scale.dtype != x.dtype or scale.device != x.device
+                or not (_blockwise(x, y, scale) if scale.ndim else _blockwise(x, y) and _in_place(scale))):
             return NotImplemented
-        small = x.abs().neg_().sigmoid_().copysign_(x)
-        return _coefficient(x, y).sub_(small).mul_(scale)
+        grad = torch.empty_like(x, memory_format=torch.contiguous_format)
+        _in_blocks(_sigmoid_ce_vjp_block, [x, y, scale], [grad], 1, 0)
+        return grad
 
     # Row rules of lossport.margin and lossport.divergence, in place on one temporary when nothing records (as
     # sigmoid_ce): the generic forms' operations in the generic forms' order, so the same numbers, with one full-size
@@ -345,53 +425,31 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     # -- sigmoid focal ---------------------------------------------------------------------------------------------
     # The rule's forward (lossport/_cross_entropy._focal_parts: the loss ℓ₀ = u^γ·ce and, when a backward follows,
-    # ∂ℓ₀/∂x) as the generic form's operations, so the same numbers bit for bit, on eager CPU tensors nothing
-    # records: `focal_block` elements at a time, every pass writing into block-sized scratch arrays or the two
-    # outputs (out= and in-place operations). The twenty-odd passes then run on data in cache, and nothing full-size
-    # is allocated but the results, where the generic form allocates a fresh array per operation (memory never
-    # touched: a page fault per 4 KiB) and holds about eight at its peak. Blocks are multiples of the vector width,
-    # so each element meets the same vectorised or scalar kernel path as in one pass over the whole array.
-    # The generic form's `where`s run on the floats' bits, where(m, a, b) = b ^ ((a ^ b) & m) with m all ones or all
-    # zeros: torch's CPU `where`, `masked_fill_` and comparisons are 4-18 times slower than a multiplication (2^16
-    # float32 elements, torch 2.14: 500, 700 and 150 µs against 38; the bitwise operations 20-55). Its sign-bit
-    # folds are picks: b, s = (1 − n) + (−σ)·y, n − (−σ)·y (n the sign bit, σ the sign) are 1 − y and y + 0 (the
-    # `+ 0` turns a label of −0 into +0, as the sums do); with smoothing, b = o + 0·p and s = p + 0·o (o, p the
-    # smoothed labels, picked by n; the `0·` keeps the generic form's NaN for a label of ±inf). NotImplemented hands
-    # the call to the generic form elsewhere: autograd recording, torch.compile (inductor fuses the generic form),
-    # functorch's wrapped tensors, knobs given as arrays, labels broadcast or of another dtype, non-contiguous or
-    # 16-bit inputs, and devices other than the CPU (a kernel launch per block).
-    focal_block = 1 << 16
-    # dtype: (its bits' integer type, the sign bit's shift, all bits but the sign, the bits of 1.0)
-    float_bits = {torch.float32: (torch.int32, 31, 0x7FFF_FFFF, 0x3F80_0000),
-                  torch.float64: (torch.int64, 63, 0x7FFF_FFFF_FFFF_FFFF, 0x3FF0_0000_0000_0000)}
-
+    # ∂ℓ₀/∂x) in blocks (`_in_blocks`), as the generic form's operations: the twenty-odd passes run on data in cache,
+    # where the generic form holds about eight full-size arrays at its peak. Its sign-bit folds are picks:
+    # b, s = (1 − n) + (−σ)·y, n − (−σ)·y (n the sign bit, σ the sign) are 1 − y and y + 0 (the `+ 0` turns a label
+    # of −0 into +0, as the sums do); with smoothing, b = o + 0·p and s = p + 0·o (o, p the smoothed labels, picked
+    # by n; the `0·` keeps the generic form's NaN for a label of ±inf). Declined (`_blockwise`), and for knobs given
+    # as arrays.
     def sigmoid_focal(x: Any, y: Any, gamma: Any, smoothing: Any, derivative: bool) -> Any:
-        if (type(gamma) not in (int, float) or type(smoothing) not in (int, float) or x.device.type != "cpu"
-                or x.dtype not in float_bits or y.dtype != x.dtype or y.shape != x.shape
-                or not (x.is_contiguous() and y.is_contiguous()) or not _in_place(x, y)):
+        if type(gamma) not in (int, float) or type(smoothing) not in (int, float) or not _blockwise(x, y):
             return NotImplemented
         loss = torch.empty_like(x, memory_format=torch.contiguous_format)
         grad = torch.empty_like(loss) if derivative else None
-        flat_x, flat_y, flat_loss = x.reshape(-1), y.reshape(-1), loss.view(-1)
-        flat_grad = None if grad is None else grad.view(-1)
-        n = flat_x.numel()
-        size = min(n, focal_block)
         bits = float_bits[x.dtype]
-        scratch = [torch.empty(size, dtype=x.dtype) for _ in range(5 if derivative or gamma else 4)]
-        masks = [torch.empty(size, dtype=bits[0]) for _ in range(2)]
-        for start in range(0, n, focal_block):
-            stop = min(n, start + focal_block)
-            k = stop - start
-            _focal_block(flat_x[start:stop], flat_y[start:stop], float(gamma), float(smoothing), bits,
-                         flat_loss[start:stop], None if flat_grad is None else flat_grad[start:stop],
-                         [s[:k] for s in scratch], [m[:k] for m in masks])
+
+        def body(arrays: list[Any], outputs: list[Any], scratch: list[Any], masks: list[Any]) -> None:
+            _focal_block(arrays[0], arrays[1], float(gamma), float(smoothing), bits, outputs[0],
+                         outputs[1] if derivative else None, scratch, masks)
+
+        _in_blocks(body, [x, y], [loss] if grad is None else [loss, grad], 5 if derivative or gamma else 4, 2)
         return loss, grad
 
-    def _focal_block(x: Any, y: Any, gamma: float, smoothing: float, bits: tuple[Any, int, int, int], loss: Any,
-                     grad: Any, scratch: list[Any], masks: list[Any]) -> None:
+    def _focal_block(x: Any, y: Any, gamma: float, smoothing: float, bits: tuple[Any, ...],
+                     loss: Any, grad: Any, scratch: list[Any], masks: list[Any]) -> None:
         # _focal_parts line by line (the comments name its variables), into `loss` and `grad` (which holds b until
         # the end); with γ = 0, ce is the loss. `_i` names a float array's bits.
-        int_type, shift, magnitude, one = bits
+        int_type, shift, magnitude, one, _ = bits
         sign, hard = masks
         a, b, c, d, *rest = scratch
         focal = gamma != 0

@@ -602,3 +602,107 @@ def test_cross_entropies_vmap_over_one_input() -> None:
              (lambda b: lossport.categorical_cross_entropy(p[0], b, eps=1e-7), y)]
     for fn, batch in calls:  # (the generic form's log_softmax warns that scatter_ has no batching rule)
         _same(torch.func.vmap(fn)(batch), torch.stack([fn(b) for b in batch]))
+
+
+# -- binary cross-entropy with logits (backends/torch.py `sigmoid_ce`, `sigmoid_ce_vjp`: in blocks, in place) -----
+
+# Logits × labels, every pair: signed zeros, infinities, NaN (both signs: the sign bit picks the branch), tiny and
+# confident logits; hard labels (a label of −0 too), soft ones, and labels outside [0, 1] (2, −1, ±inf, NaN), which
+# the loss computes through (c = 0 only at y = 1 beside x ≥ +0 and y = ±0 beside x ≤ −0: mul0's zero).
+BCE_LOGITS = [0.0, -0.0, INF, -INF, NAN, -NAN, 1e-30, -1e-30, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 90.0, -90.0, 1e4,
+              -1e4]
+BCE_LABELS = [0.0, -0.0, 1.0, 0.5, 0.25, 1e-7, 1.0 - 2.0**-24, 2.0, -1.0, INF, -INF, NAN]
+
+
+def _bce_inputs(dt: Any) -> list[tuple[Any, Any]]:
+    grid = torch.tensor(BCE_LOGITS, dtype=dt)[:, None] * torch.ones(len(BCE_LABELS), dtype=dt)
+    labels = torch.tensor(BCE_LABELS, dtype=dt).expand(len(BCE_LOGITS), -1).contiguous()
+    rng = np.random.default_rng(13)
+    # 2 × 2^16 + 1 elements: three blocks (backends/torch.py's are 2^16), the last of one element; hard and soft
+    # labels mixed
+    shape = (3, 43691)
+    x = torch.tensor(rng.normal(size=shape) * 8.0, dtype=dt)
+    y = torch.tensor(np.where(rng.random(shape) < 0.5, rng.integers(0, 2, shape), rng.random(shape)), dtype=dt)
+    return [(grid, labels), (x, y)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_ce_natives_are_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str) -> None:
+    """_numerics.sigmoid_ce and sigmoid_ce_vjp (w = 1, no smoothing) with the natives and with the table hidden: bit
+    for bit, signed zeros included; the gradient under a 0-D scale (a "mean": 1/n, and −inf, which makes every
+    product NaN or ±inf) and under one of the input's shape (a "none"), with NaN and ±0 among it. The inputs are
+    left as they were."""
+    dt = getattr(torch, dtype)
+    rng = np.random.default_rng(14)
+    for x, y in _bce_inputs(dt):
+        kept = (x.clone(), y.clone())
+        assert NATIVES["sigmoid_ce"](x, y, None, 0.0) is not NotImplemented
+        _same_signed(_numerics.sigmoid_ce(x, y, None, 0.0, xp=xp),
+                     _generic(monkeypatch, _numerics, _numerics.sigmoid_ce, x, y, None, 0.0, xp=xp))
+        full = torch.tensor(rng.normal(size=x.shape), dtype=dt)
+        full.view(-1)[:3] = torch.tensor([NAN, 0.0, -0.0], dtype=dt)
+        for scale in (torch.tensor(1.0 / x.numel(), dtype=dt), torch.tensor(-INF, dtype=dt), full):
+            assert NATIVES["sigmoid_ce_vjp"](x, y, None, 0.0, scale) is not NotImplemented
+            _same_signed(_numerics.sigmoid_ce_vjp(x, y, None, 0.0, scale, xp=xp),
+                         _generic(monkeypatch, _numerics, _numerics.sigmoid_ce_vjp, x, y, None, 0.0, scale, xp=xp))
+        _same(x, kept[0])
+        _same(y, kept[1])
+
+
+def test_the_sigmoid_ce_natives_decline_what_they_do_not_cover() -> None:
+    """NotImplemented (the generic form runs) for pos_weight, smoothing, broadcast labels, labels of another dtype, a
+    non-contiguous or 16-bit input, a recorded input, a device other than the CPU (meta tensors: nothing runs), and
+    a scale of another dtype or a broadcast shape; an array otherwise."""
+    ce, vjp = NATIVES["sigmoid_ce"], NATIVES["sigmoid_ce_vjp"]
+    x = torch.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    y = (torch.arange(12).reshape(3, 4) % 2).to(torch.float32)
+    g = torch.tensor(0.5)
+    declined = [((x, y, 2.0, 0.0), g), ((x, y, torch.tensor(2.0), 0.0), g), ((x, y, None, 0.1), g),
+                ((x, y[:1], None, 0.0), g), ((x, y.double(), None, 0.0), g), ((x.t(), y.t(), None, 0.0), g),
+                ((x.half(), y.half(), None, 0.0), g.half()), ((x.bfloat16(), y.bfloat16(), None, 0.0), g.bfloat16()),
+                ((x.clone().requires_grad_(True), y, None, 0.0), g),
+                ((x.to("meta"), y.to("meta"), None, 0.0), g.to("meta"))]
+    for args, scale in declined:
+        assert ce(*args) is NotImplemented
+        assert vjp(*args, scale) is NotImplemented
+    for scale in (g.double(), torch.ones(1, 4), torch.ones(3, 4).t(), g.clone().requires_grad_(True)):
+        assert vjp(x, y, None, 0.0, scale) is NotImplemented
+    assert ce(x, y, None, 0.0).shape == vjp(x, y, None, 0.0, g).shape == vjp(x, y, None, 0.0, x).shape == x.shape
+    with torch.no_grad():
+        assert isinstance(ce(x.clone().requires_grad_(True), y, None, 0.0), torch.Tensor)
+    empty = torch.empty(0, 5)
+    _same(ce(empty, empty, None, 0.0), empty)
+    _same(vjp(empty, empty, None, 0.0, g), empty)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_binary_cross_entropy_with_logits_takes_the_natives(monkeypatch: pytest.MonkeyPatch, reduction: Any) -> None:
+    """The public loss's forward and backward on eager torch run both natives (arrays, not NotImplemented), and its
+    value and gradient are the generic form's bit for bit (the same call with the table hidden)."""
+    answers: dict[str, list[Any]] = {"sigmoid_ce": [], "sigmoid_ce_vjp": []}
+
+    def spy(name: str) -> Any:
+        def call(*args: Any) -> Any:
+            out = NATIVES[name](*args)
+            answers[name].append(out)
+            return out
+        return call
+
+    x, y = _bce_inputs(torch.float32)[1]
+    cotangent = torch.tensor(np.random.default_rng(15).normal(size=x.shape), dtype=torch.float32)
+
+    def run() -> tuple[Any, Any]:
+        logits = x.clone().requires_grad_(True)
+        loss = lossport.binary_cross_entropy_with_logits(logits, y, reduction=reduction)
+        loss.backward(cotangent if reduction == "none" else None)
+        return loss.detach(), logits.grad
+
+    table = {**NATIVES, **{name: spy(name) for name in answers}}
+    with monkeypatch.context() as m:
+        m.setattr(_numerics, "natives", lambda _xp: table)
+        loss, grad = run()
+    for name, outs in answers.items():
+        assert outs and all(isinstance(a, torch.Tensor) for a in outs), name
+    ref_loss, ref_grad = _generic(monkeypatch, _numerics, run)
+    _same_signed(loss, ref_loss)
+    _same_signed(grad, ref_grad)
