@@ -287,15 +287,21 @@ FOCAL_LOGITS = [0.0, -0.0, INF, -INF, NAN, 1e-30, -1e-30, 1e-8, 0.5, -0.5, 3.0, 
 FOCAL_LABELS = [0.0, -0.0, 1.0, 0.5, 0.25, 0.9, 1e-7, 1.0 - 2.0**-24]
 
 
-def _focal_inputs(dt: Any) -> list[tuple[Any, Any]]:
-    grid = torch.tensor(FOCAL_LOGITS, dtype=dt)[:, None] * torch.ones(len(FOCAL_LABELS), dtype=dt)
-    labels = torch.tensor(FOCAL_LABELS, dtype=dt).expand(len(FOCAL_LOGITS), -1).contiguous()
-    rng = np.random.default_rng(11)
-    # 2^16 + 99 elements: a second block (backends/torch.py's are 2^16), ragged; hard and soft labels mixed
-    shape = (5, 13127)
+def _elementwise_inputs(dt: Any, logits: list[float], labels: list[float], shape: tuple[int, int],
+                        seed: int) -> list[tuple[Any, Any]]:
+    """Every pair of ``logits`` × ``labels`` (a grid), and random logits with hard and soft labels mixed, of
+    ``shape`` (sized against backends/torch.py's blocks of 2^16)."""
+    grid = torch.tensor(logits, dtype=dt)[:, None] * torch.ones(len(labels), dtype=dt)
+    hard = torch.tensor(labels, dtype=dt).expand(len(logits), -1).contiguous()
+    rng = np.random.default_rng(seed)
     x = torch.tensor(rng.normal(size=shape) * 8.0, dtype=dt)
     y = torch.tensor(np.where(rng.random(shape) < 0.5, rng.integers(0, 2, shape), rng.random(shape)), dtype=dt)
-    return [(grid, labels), (x, y)]
+    return [(grid, hard), (x, y)]
+
+
+def _focal_inputs(dt: Any) -> list[tuple[Any, Any]]:
+    # 2^16 + 99 elements: a second block, ragged
+    return _elementwise_inputs(dt, FOCAL_LOGITS, FOCAL_LABELS, (5, 13127), 11)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -615,15 +621,8 @@ BCE_LABELS = [0.0, -0.0, 1.0, 0.5, 0.25, 1e-7, 1.0 - 2.0**-24, 2.0, -1.0, INF, -
 
 
 def _bce_inputs(dt: Any) -> list[tuple[Any, Any]]:
-    grid = torch.tensor(BCE_LOGITS, dtype=dt)[:, None] * torch.ones(len(BCE_LABELS), dtype=dt)
-    labels = torch.tensor(BCE_LABELS, dtype=dt).expand(len(BCE_LOGITS), -1).contiguous()
-    rng = np.random.default_rng(13)
-    # 2 × 2^16 + 1 elements: three blocks (backends/torch.py's are 2^16), the last of one element; hard and soft
-    # labels mixed
-    shape = (3, 43691)
-    x = torch.tensor(rng.normal(size=shape) * 8.0, dtype=dt)
-    y = torch.tensor(np.where(rng.random(shape) < 0.5, rng.integers(0, 2, shape), rng.random(shape)), dtype=dt)
-    return [(grid, labels), (x, y)]
+    # 2 × 2^16 + 1 elements: three blocks, the last of one element
+    return _elementwise_inputs(dt, BCE_LOGITS, BCE_LABELS, (3, 43691), 13)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
