@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,20 @@ def _generic(monkeypatch: pytest.MonkeyPatch, module: Any, fn: Any, *args: Any, 
         if hasattr(module, "natives"):
             m.setattr(module, "natives", lambda _xp: {})
         return fn(*args, **kwargs)
+
+
+def _spies(names: tuple[str, ...]) -> tuple[dict[str, list[Any]], Callable[[str], Any]]:
+    """``(answers, spy)``: ``spy(name)`` calls the native ``name`` and records what it returned in ``answers``."""
+    answers: dict[str, list[Any]] = {name: [] for name in names}
+
+    def spy(name: str) -> Any:
+        def call(*args: Any) -> Any:
+            out = NATIVES[name](*args)
+            answers[name].append(out)
+            return out
+        return call
+
+    return answers, spy
 
 
 def _same(a: Any, b: Any) -> None:
@@ -201,15 +216,7 @@ def test_the_public_losses_take_the_natives(monkeypatch: pytest.MonkeyPatch, mod
                                             names: tuple[str, ...]) -> None:
     """Forward and backward of the public loss on eager torch run the natives (which return arrays, not
     NotImplemented): the custom-gradient Function's forward and backward record nothing."""
-    answers: dict[str, list[Any]] = {name: [] for name in names}
-
-    def spy(name: str) -> Any:
-        def call(*args: Any) -> Any:
-            out = NATIVES[name](*args)
-            answers[name].append(out)
-            return out
-        return call
-
+    answers, spy = _spies(names)
     table = {**NATIVES, **{name: spy(name) for name in names}}
     monkeypatch.setattr(_numerics, "natives", lambda _xp: table)  # what try_native reads
     x = torch.log_softmax(torch.tensor([[0.5, -0.5, 0.25], [1.0, 2.0, -1.0]]), dim=-1).requires_grad_(True)
@@ -569,15 +576,7 @@ def test_the_public_cross_entropies_take_the_natives(monkeypatch: pytest.MonkeyP
                                                      names: tuple[str, ...]) -> None:
     """Forward and backward of the public losses on eager torch run the natives (arrays, not NotImplemented), and
     the gradients, with respect to the labels too, are the ones of the generic form (the four natives hidden)."""
-    answers: dict[str, list[Any]] = {name: [] for name in names}
-
-    def spy(name: str) -> Any:
-        def call(*args: Any) -> Any:
-            out = NATIVES[name](*args)
-            answers[name].append(out)
-            return out
-        return call
-
+    answers, spy = _spies(names)
     x0 = torch.softmax(torch.tensor([[0.5, -0.5, 0.25], [1.0, 2.0, -1.0]], dtype=torch.float64), dim=-1)
     y0 = torch.tensor([0, 2]) if labels == "classes" else torch.tensor([[0.25, 0.5, 0.25], [1.0, 0.0, 0.0]],
                                                                        dtype=torch.float64)
