@@ -677,15 +677,7 @@ def test_the_sigmoid_ce_natives_decline_what_they_do_not_cover() -> None:
 def test_binary_cross_entropy_with_logits_takes_the_natives(monkeypatch: pytest.MonkeyPatch, reduction: Any) -> None:
     """The public loss's forward and backward on eager torch run both natives (arrays, not NotImplemented), and its
     value and gradient are the generic form's bit for bit (the same call with the table hidden)."""
-    answers: dict[str, list[Any]] = {"sigmoid_ce": [], "sigmoid_ce_vjp": []}
-
-    def spy(name: str) -> Any:
-        def call(*args: Any) -> Any:
-            out = NATIVES[name](*args)
-            answers[name].append(out)
-            return out
-        return call
-
+    answers, spy = _spies(("sigmoid_ce", "sigmoid_ce_vjp"))
     x, y = _bce_inputs(torch.float32)[1]
     cotangent = torch.tensor(np.random.default_rng(15).normal(size=x.shape), dtype=torch.float32)
 
