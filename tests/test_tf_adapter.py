@@ -53,8 +53,9 @@ def test_adapter_imports_no_tensorflow() -> None:
 
 def test_native_table_holds_only_the_accurate_primitives() -> None:
     # softplus and log_sigmoid are left out: tf.math's are 6 ulps off near log(eps) + 2 (see backends/tensorflow.py).
-    # scan_chunks and slice_rows compute nothing themselves: they are lossport.linear's loop and slicing hooks.
-    assert set(adapter.native) == {"xlogy", "one_hot", "scan_chunks", "slice_rows"}
+    # scan_chunks and slice_rows compute nothing themselves: they are lossport.linear's loop and slicing hooks;
+    # matmul_add_into is its `total + aᵀ @ b` in place (tests/test_linear_cross_entropy.py checks its gradients).
+    assert set(adapter.native) == {"xlogy", "one_hot", "scan_chunks", "slice_rows", "matmul_add_into"}
 
 
 @pytest.mark.parametrize("mode", ["eager", "jit"])
