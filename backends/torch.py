@@ -537,9 +537,18 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return torch.where(hit, at_label, z, out=z)
 
     # lossport.linear's training forward: `total + aᵀ @ b`, each block of tokens' `d weight` added into one V × H
-    # buffer by addmm_, with no V × H product per block (under the same conditions as above).
+    # buffer by addmm_, with no V × H product per block (under the same conditions as above); under torch.compile
+    # by the custom op `addmm_into` (backends/_torch), which inductor runs in place.
     def matmul_add_into(total: Any, a: Any, b: Any) -> Any:
-        if not (_in_place(total, a, b) and total.dtype == a.dtype == b.dtype):
+        if not total.dtype == a.dtype == b.dtype:
+            return NotImplemented
+        recording = torch.is_grad_enabled() and (total.requires_grad or a.requires_grad or b.requires_grad)
+        if is_compiling() and not recording:  # (functorch's `wrapped` does not trace)
+            from lossport.backends._torch import addmm_into
+
+            addmm_into(total, a, b)
+            return total
+        if not _in_place(total, a, b):
             return NotImplemented
         return total.addmm_(a.T, b)
 

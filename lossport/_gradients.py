@@ -65,12 +65,17 @@ class Rule:
         tape): it may move work from the backward into the forward (lossport.linear: every gradient for a unit
         cotangent, one matmul fewer). ``backward`` must accept either's residuals: an adapter recomputing them
         for second derivatives, or TensorFlow tracing without a tape, calls ``forward``.
+    train_compiled : bool
+        Whether ``torch.compile`` runs ``train`` too. Inductor fuses a recomputing backward's elementwise passes
+        into one kernel, so there an elementwise training forward only keeps a full-size residual alive (False,
+        the default); one that saves a matmul is worth it (lossport.linear).
     """
 
     name: str
     forward: Forward
     backward: Backward
     train: Forward | None = None
+    train_compiled: bool = False
 
     def __post_init__(self) -> None:
         RULES[self.name] = self

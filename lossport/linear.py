@@ -382,7 +382,9 @@ def _train(params: Params, h: Array, w: Array, b: Array | None, y: Array, cw: Ar
     # Blocks of half a chunk's logits (tokens·chunk / 2V tokens): d weight's V × H sum is alive beside them here
     block = max(1, min(tokens, tokens * chunk // (2 * classes)))
     (grad_w, grad_b), (grad_h, loss) = _loop(body, start, tokens, block, xp=xp)
-    value = reduce_loss(loss, reduction, weights=None, where=mask, out_dtype=dtype, xp=xp)
+    # The value computed after the last block's `d weight` (torch.compile: otherwise the partitioner moves that
+    # last sum into the backward, saving the block's (block, V) cotangent and a second V × H sum there)
+    value = _after(reduce_loss(loss, reduction, weights=None, where=mask, out_dtype=dtype, xp=xp), grad_w, xp=xp)
     return value, (grad_h, grad_w) if grad_b is None else (grad_h, grad_w, grad_b)
 
 
@@ -393,7 +395,7 @@ def _add_product(total: Array, a: Array, b: Array, dtype: Any, /, *, xp: Any) ->
     return total + _matmul(xp.matrix_transpose(a), b, dtype, xp=xp) if out is NotImplemented else out
 
 
-LINEAR_CE = Rule("linear_cross_entropy", _forward, _backward, _train)
+LINEAR_CE = Rule("linear_cross_entropy", _forward, _backward, _train, train_compiled=True)
 
 
 # -- the public function --------------------------------------------------------------------------------------

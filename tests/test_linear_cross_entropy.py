@@ -192,7 +192,7 @@ def test_gradients_match_the_dense_autodiff(backend: str, dtype: str, name: str)
         np.testing.assert_allclose(g, e, rtol=RTOL[dtype], atol=RTOL[dtype] * np.abs(e).max())
 
 
-# (not torch.compile: it keeps the plain forward, backends/_torch)
+# (torch.compile's build is slow: its ragged blocks are test_torch_compile_saves_no_chunk_for_the_backward's)
 @pytest.mark.parametrize(("backend", "compiled"), [(b, c) for b in AUTODIFF for c in (False, True)
                                                    if not (b == "torch" and c)])
 def test_training_forward_with_a_ragged_block(backend: str, compiled: bool) -> None:
@@ -391,21 +391,34 @@ def test_torch_eager_backward_in_place(dtype: str, name: str, monkeypatch: pytes
 
 
 @pytest.mark.skipif("torch" not in BACKENDS, reason="torch is not installed")
-def test_torch_compile_saves_no_chunk_for_the_backward() -> None:
-    """torch.compile(fullgraph=True): the compiled forward keeps nothing of a chunk's ``(N, chunk)`` shape for the
-    backward, only the inputs (the weight's chunks are views of it) and three numbers per token. Before the backward
-    built its label mask as ``classes == labels`` (lossport/linear.py's ``_hits``), AOTAutograd merged it with the
-    forward's and saved every chunk's boolean mask: 120 MB at 4096 tokens × 32000 classes (one build: slow)."""
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_torch_compile_saves_no_chunk_for_the_backward(reduction: str) -> None:
+    """torch.compile(fullgraph=True) keeps nothing of a chunk's or a block's shape for the backward. A mean: the
+    training forward's ``d hidden`` and ``d weight`` only (a block's cotangent and a second ``V × H`` sum were
+    saved while the last block's sum sat in the backward: lossport/linear.py's ``_train``), over blocks of 2, 2, 2
+    and a ragged 1 token (chunks of 8), each block's ``d weight`` added in place (``lossport::addmm_into``,
+    backends/_torch) and the gradients eager torch's. Per-token losses: the inputs (the weight's chunks are views
+    of it) and three numbers per token; before the backward built its label mask as ``classes == labels``
+    (``_hits``), AOTAutograd merged it with the forward's and saved every chunk's boolean mask: 120 MB at 4096
+    tokens × 32000 classes (one build each: slow)."""
     import torch
 
     (h, w, y), _ = _on("torch", "float32", {})
     leaves = [a.detach().requires_grad_(True) for a in (h, w)]
-    out = torch.compile(lambda h, w: lossport.linear_cross_entropy(h, w, y, chunk_size=4), fullgraph=True)(*leaves)
+
+    def loss(h: Any, w: Any) -> Any:
+        return lossport.linear_cross_entropy(h, w, y, chunk_size=8 if reduction == "mean" else 4,
+                                             reduction=reduction)
+
+    out = torch.compile(loss, fullgraph=True)(*leaves)
     saved = [tuple(t.shape) for t in out.grad_fn.saved_tensors]
     assert saved, "no saved tensors found: has the compiled backward node changed?"
-    assert all(s in {(N, H), (N,), (N, 1), (4, H), (3, H)} for s in saved), saved
-    got = torch.autograd.grad(out, leaves)
-    expected = torch.autograd.grad(lossport.linear_cross_entropy(leaves[0], leaves[1], y, chunk_size=4), leaves)
+    if reduction == "mean":
+        assert sorted(saved) == sorted([(N, H), (V, H)]), saved
+    else:
+        assert all(s in {(N, H), (N,), (N, 1), (4, H), (3, H)} for s in saved), saved
+    got = torch.autograd.grad(out.sum(), leaves)
+    expected = torch.autograd.grad(loss(*leaves).sum(), leaves)
     for g, e in zip(got, expected):  # eager torch's float32 numbers, summed in another order by inductor's kernels
         np.testing.assert_allclose(g.detach().cpu().numpy(), e.cpu().numpy(), rtol=1e-5, atol=1e-6)
 
