@@ -338,10 +338,11 @@ def _native() -> Mapping[str, Callable[..., Any]]:
 
     # -- softmax cross-entropy on label distributions, and cross-entropy on probabilities --------------------------
     # The rules SOFT_CE and PROBABILITY_CE (lossport/_cross_entropy.py), in place on one full-size temporary when
-    # nothing records, compiles or wraps (`_in_place`); NotImplemented elsewhere, and for anything unusual (an array
-    # knob, labels of another shape or dtype, an empty input): the caller runs the generic form. In eager torch a
-    # fresh full-size array costs more than a pass over one (its pages are faulted in: 1024 × 32000 float32, one
-    # thread: about 70 ms against 15 for an in-place pass), so each function allocates one.
+    # nothing records, compiles or wraps (`_in_place`); under torch.compile, forms of their own (below); NotImplemented
+    # elsewhere, and for anything unusual (an array knob, labels of another shape or dtype, an empty input): the
+    # caller runs the generic form. In eager torch a fresh full-size array costs more than a pass over one (its
+    # pages are faulted in: 1024 × 32000 float32, one thread: about 70 ms against 15 for an in-place pass), so each
+    # function allocates one.
     # soft_ce: the generic −Σ mul0(y, log p) with log_softmax's operations: the temporary holds e^{z − m} (the top
     # term scattered out) for log1p(s), then log p = (z − m) − log1p(s), then its product with y, summed: the same
     # bits. A product is NaN where mul0 gives 0 (y = 0 against log p = −inf, a masked class; or NaN there): when a
@@ -350,21 +351,43 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # The residuals (m, expm1(−log p_k), k) and the z_loss term are the generic form's.
     # soft_ce_vjp: the generic operations in order on one array (exp, ·coefficient, − y, the top entry mended by
     # scatter_, · scale): the same bits.
+    # Under torch.compile, where nothing records (the rules' forward and first backward; a recording caller gets the
+    # generic forms, differentiable through their wheres), forms written for inductor's fusion, on any device
+    # (docs/performance.md, "Sixth round": 2.8 × F.cross_entropy's time before). soft_ce in three passes, as the
+    # native's (amax; Σ e^{z − m} with the maximal terms left out by `z == m`, no expm1, and counted apart; −Σ
+    # mul0(y, log p)); its argmax residual is unread, so dropped. soft_ce_vjp in two (Σ y; the gradient, with every
+    # maximal entry, found by `z >= m`, mended as the argmax: (S − y_j) − S·s/(1 + s) = S·p_j − y_j), the cotangent
+    # inside the terms: applied last, AOTAutograd's partitioner computes the rest in the forward and saves it
+    # full-size (with `z == m`, it saves that mask). Each exp or log has one reader: inductor (CPU) writes one read
+    # twice to a full-size buffer of its own.
+    def _compiled(*arrays: Any) -> bool:
+        return is_compiling() and not (torch.is_grad_enabled() and any(a.requires_grad for a in arrays))
+
     def soft_ce(z: Any, y: Any, z_loss: Any) -> Any:
-        # (CPU only: reading whether a sum is NaN would make a GPU wait for the device at every call)
         if (not isinstance(z_loss, float) or y.shape != z.shape or y.dtype != z.dtype or z.ndim == 0
-                or z.numel() == 0 or z.device.type != "cpu" or not _in_place(z, y)):
+                or z.numel() == 0):
             return NotImplemented
-        m, k = torch.max(z, dim=-1, keepdim=True)
-        m_safe = _shift(m)
-        terms = z - m_safe
-        excess = torch.log1p(terms.scatter_(-1, k, -inf).exp_().sum(-1, keepdim=True))
-        loss = torch.sub(z, m_safe, out=terms).sub_(excess).mul_(y).sum(-1)
-        if bool(torch.isnan(loss).any()):  # again with mul0's zeros (y = 0 beside a −inf or NaN log p)
-            log_p = torch.sub(z, m_safe, out=terms).sub_(excess)
-            loss = log_p.masked_fill_(y == 0, 0.0).mul_(y).sum(-1)
-        del terms
-        loss = loss.neg_()
+        if _compiled(z, y):
+            m = torch.amax(z, dim=-1, keepdim=True)
+            m_safe, is_max = _shift(m), z == m
+            rest = torch.where(is_max, 0.0, torch.exp(z - m_safe)).sum(-1, keepdim=True)
+            excess = torch.log1p(rest + (is_max.sum(-1, keepdim=True, dtype=z.dtype) - 1.0).clamp(min=0.0))
+            loss = -(y * torch.where(y == 0, 0.0, (z - m_safe) - excess)).sum(-1)
+            k = torch.argmax(z, dim=-1, keepdim=True)
+        # (CPU only: reading whether a sum is NaN would make a GPU wait for the device at every call)
+        elif z.device.type != "cpu" or not _in_place(z, y):
+            return NotImplemented
+        else:
+            m, k = torch.max(z, dim=-1, keepdim=True)
+            m_safe = _shift(m)
+            terms = z - m_safe
+            excess = torch.log1p(terms.scatter_(-1, k, -inf).exp_().sum(-1, keepdim=True))
+            loss = torch.sub(z, m_safe, out=terms).sub_(excess).mul_(y).sum(-1)
+            if bool(torch.isnan(loss).any()):  # again with mul0's zeros (y = 0 beside a −inf or NaN log p)
+                log_p = torch.sub(z, m_safe, out=terms).sub_(excess)
+                loss = log_p.masked_fill_(y == 0, 0.0).mul_(y).sum(-1)
+            del terms
+            loss = loss.neg_()
         top = (m - m_safe) - excess  # log p_k
         if z_loss:
             lse = (m - top).squeeze(-1)
@@ -372,8 +395,10 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return loss, m, torch.expm1(-top), k
 
     def soft_ce_vjp(z: Any, y: Any, z_loss: float, m: Any, rest: Any, k: Any, scale: Any) -> Any:
-        if (y.shape != z.shape or y.dtype != z.dtype or z.ndim == 0 or z.numel() == 0
-                or not _in_place(z, y, m, rest, scale)):
+        if y.shape != z.shape or y.dtype != z.dtype or z.ndim == 0 or z.numel() == 0:
+            return NotImplemented
+        compiled = _compiled(z, y, m, rest, scale)
+        if not (compiled or _in_place(z, y, m, rest, scale)):
             return NotImplemented
         total = y.sum(-1, keepdim=True)
         finite = torch.isfinite(m)
@@ -381,11 +406,14 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         extra: Any = 0.0
         if z_loss:
             extra = (2.0 * z_loss) * (shift + torch.where(finite, torch.log1p(rest), 0.0))
-        grad = torch.sub(z, shift).exp_().mul_((total + extra) / (1.0 + rest)).sub_(y)
         others = torch.where(finite, rest / (1.0 + rest), 1.0)
-        at_top = (total - y.gather(-1, k)) - total * others
+        at_top = (total - (y if compiled else y.gather(-1, k))) - total * others
         if z_loss:
             at_top = at_top + extra * (1.0 - others)
+        if compiled:
+            grad = torch.exp(z - shift) * (((total + extra) / (1.0 + rest)) * scale) - y * scale
+            return torch.where(z >= m, at_top * scale, grad)
+        grad = torch.sub(z, shift).exp_().mul_((total + extra) / (1.0 + rest)).sub_(y)
         return grad.scatter_(-1, k, at_top).mul_(scale)
 
     # probability_ce: −Σ y·clamped_log(clip(p)) with clamped_log's in-place form and the product in its array.
@@ -399,16 +427,28 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         safe = torch.clamp(p, eps, 1.0 - eps)
         return safe.masked_fill_(safe != p, inf)
 
+    # Under torch.compile (`_compiled`, see soft_ce): one pass each way, as the native −Σ t·log p's; the clamped log
+    # as log(where(p > 0, p, 0)) at least the floor (one where, log read once), −scale inside the gradient's terms.
     def probability_ce(p: Any, y: Any, eps: Any, floor: float) -> Any:
-        if (not (eps is None or isinstance(eps, float)) or y.shape != p.shape or y.dtype != p.dtype or p.ndim == 0
-                or not _in_place(p, y)):
+        if (not (eps is None or isinstance(eps, float)) or y.shape != p.shape or y.dtype != p.dtype
+                or p.ndim == 0):
+            return NotImplemented
+        if _compiled(p, y):
+            q = p if eps is None else torch.clamp(p, eps, 1.0 - eps)
+            return -(torch.log(torch.where(q > 0, q, 0.0)).clamp(min=floor) * y).sum(-1)
+        if not _in_place(p, y):
             return NotImplemented
         logs = torch.log(p) if eps is None else torch.clamp(p, eps, 1.0 - eps).log_()
         logs.nan_to_num_(nan=floor, posinf=inf, neginf=floor).clamp_(min=floor)
         return logs.mul_(y).sum(-1).neg_()
 
     def probability_ce_vjp(p: Any, y: Any, eps: float | None, floor_p: float, scale: Any) -> Any:
-        if p.ndim == 0 or p.numel() == 0 or not _in_place(p, y, scale):
+        if p.ndim == 0 or p.numel() == 0:
+            return NotImplemented
+        if y.shape == p.shape and y.dtype == p.dtype and _compiled(p, y, scale):
+            kept = p > floor_p if eps is None else (p >= eps) & (p <= 1.0 - eps)
+            return (y * -scale) / torch.where(kept, p, inf)
+        if not _in_place(p, y, scale):
             return NotImplemented
         minus = scale.neg()
         if y.ndim == p.ndim:

@@ -609,6 +609,121 @@ def test_cross_entropies_vmap_over_one_input() -> None:
         _same(torch.func.vmap(fn)(batch), torch.stack([fn(b) for b in batch]))
 
 
+# Under torch.compile the four natives take forms of their own (backends/torch.py, above soft_ce), written
+# for inductor's fusion: other operations than the eager natives', so the same numbers to rounding, not bit for
+# bit. Traced here by Dynamo with the "eager" backend (torch.compiler.is_compiling() is true, fullgraph finds any
+# graph break; no code generation, which takes seconds per graph): the forms' formulas. Inductor's code for them
+# is checked by tests/test_matrix.py (test_value_torch_compile, test_gradient_torch_compile).
+
+def _traced(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return torch.compile(fn, fullgraph=True, dynamic=False, backend="eager")
+
+
+def _close_to(got: Any, ref: Any, dtype: Any, *, ulps: float = 4.0, terms: Any = None) -> None:
+    """Within ``ulps`` of ``ref``, relative to each element, or to ``terms`` (the magnitude of the terms whose
+    difference it is, where they cancel), with the same infinities and NaN."""
+    assert got.dtype == ref.dtype and got.shape == ref.shape
+    eps = ulps * torch.finfo(dtype).eps
+    size = ref.abs() if terms is None else torch.maximum(ref.abs(), terms.nan_to_num(nan=0.0, posinf=0.0))
+    finite = torch.isfinite(ref)
+    np.testing.assert_array_equal(got[~finite].numpy(), ref[~finite].numpy())  # inf for inf, NaN for NaN
+    assert torch.all((got[finite] - ref[finite]).abs() <= eps * size[finite]), (got, ref)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("smoothing", "z_loss"), [(0.0, 0.0), (0.2, 0.5)])
+def test_soft_ce_compiled_form(dtype: str, smoothing: float, z_loss: float) -> None:
+    """The loss, the residuals and the logits' cotangent under torch.compile against the eager natives' (4 ulps,
+    of the terms ``S·p`` and ``y`` where the cotangent cancels; the max and the argmax exactly), on SOFT_Z's
+    special rows and soft labels over leading axes, the compiled backward fed either forward's residuals. Two rows
+    differ by design: a row with a NaN logit has a NaN cotangent throughout (eager mends its argmax entry to
+    −y_k), and every +inf of a row is mended as its argmax (eager: the first, NaN beside it)."""
+    from lossport import _cross_entropy as ce
+
+    torch._dynamo.reset()
+    rng = np.random.default_rng(13)
+    dt = getattr(torch, dtype)
+    knobs = (smoothing, z_loss)
+
+    def vjp(z: Any, y: Any, scale: Any, residuals: tuple[Any, ...]) -> Any:
+        return ce._soft_ce_vjp(knobs, z, y, scale=scale, needs=(True, False), residuals=residuals, xp=xp)[0]
+
+    def compiled(z: Any, y: Any, scale: Any, given: tuple[Any, ...]) -> Any:
+        loss, residuals = ce._soft_ce(knobs, z, y, xp=xp)
+        native = NATIVES["soft_ce"](z, ce._smoothed(smoothing, y), z_loss)
+        return native, loss, residuals, vjp(z, y, scale, residuals), vjp(z, y, scale, given)
+
+    traced = _traced(compiled)
+    special, (z3, soft) = _soft_ce_inputs(dt, rng)[:2]
+    for z, y in (special, (z3, soft)):
+        ref_loss, ref_residuals = ce._soft_ce(knobs, z, y, xp=xp)  # eager: the natives
+        scale = torch.tensor(rng.uniform(-1.0, 2.0, size=z.shape[:-1]), dtype=dt)
+        native, loss, residuals, *grads = traced(z, y, scale, ref_residuals)
+        assert isinstance(native, tuple)  # the compiled form ran, not NotImplemented
+        _close_to(loss, ref_loss, dt)
+        _same(residuals[0], ref_residuals[0])
+        _close_to(residuals[1], ref_residuals[1], dt)
+        _same(residuals[2], ref_residuals[2])
+        wide, y_s = scale.unsqueeze(-1), ce._smoothed(smoothing, y)
+        ref = vjp(z, y, scale, ref_residuals)
+        tied_inf = (z == INF) & ((z == INF).sum(-1, keepdim=True) > 1)
+        ref = torch.where(torch.isnan(z).any(-1, keepdim=True), NAN, torch.where(tied_inf, -y_s * wide, ref))
+        total, p = y_s.sum(-1, keepdim=True), torch.softmax(torch.where(torch.isnan(z), 0.0, z), dim=-1)
+        top = z == z.amax(-1, keepdim=True)  # (S − y) − S·s/(1 + s) there: terms of S
+        terms = torch.where(top, total, total * p + y_s.abs()) * wide.abs()
+        for grad in grads:
+            _close_to(grad, ref, dt, terms=terms)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("eps", [None, 1e-7, 0.25])
+def test_probability_ce_compiled_form(dtype: str, eps: float | None) -> None:
+    """categorical_cross_entropy's rule under torch.compile: the loss as the eager native's (PROBS: 0, NaN, the
+    floor, the clip's bounds, values outside [0, 1]), the cotangent within an ulp of it (y·(−scale) / p, where eager
+    divides first); integer labels take the generic form."""
+    from lossport import _cross_entropy as ce
+
+    torch._dynamo.reset()
+    rng = np.random.default_rng(14)
+    dt = getattr(torch, dtype)
+
+    def vjp(p: Any, y: Any, scale: Any) -> Any:
+        return ce._probability_ce_vjp((eps,), p, y, scale=scale, needs=(True, False), xp=xp)[0]
+
+    def compiled(p: Any, y: Any, scale: Any) -> Any:
+        native = NATIVES["probability_ce"](p, y, eps, -100.0)
+        return native, ce._probability_ce((eps,), p, y, xp=xp), vjp(p, y, scale)
+
+    traced = _traced(compiled)
+    p3 = torch.tensor(rng.dirichlet(np.ones(6), size=(2, 3)), dtype=dt)
+    for p, y in [(torch.tensor(PROBS, dtype=dt), torch.tensor(PROB_LABELS, dtype=dt)),
+                 (p3, torch.tensor(rng.dirichlet(np.ones(6), size=(2, 3)), dtype=dt))]:
+        scale = torch.tensor(rng.uniform(-1.0, 2.0, size=p.shape[:-1]), dtype=dt)
+        native, loss, grad = traced(p, y, scale)
+        assert isinstance(native, torch.Tensor)  # the compiled form ran, not NotImplemented
+        _close_to(loss, ce._probability_ce((eps,), p, y, xp=xp), dt, ulps=0.0)
+        _close_to(grad, vjp(p, y, scale), dt, ulps=1.0)
+    classes, one = torch.tensor(PROB_CLASSES), torch.tensor(1.0, dtype=dt)
+    eager = NATIVES["probability_ce_vjp"](torch.tensor(PROBS, dtype=dt), classes, eps, ce._FLOOR_P, one)
+    assert isinstance(eager, torch.Tensor)  # eager: one scattered entry per row
+    assert _traced(lambda p, y, s: NATIVES["probability_ce_vjp"](p, y, eps, ce._FLOOR_P, s))(
+        torch.tensor(PROBS, dtype=dt), classes, one) is NotImplemented  # integer labels: the generic form
+
+
+def test_the_compiled_forms_decline_while_autograd_records() -> None:
+    """Under torch.compile too, a recorded input (the tests' composition, a double backward's recomputation) gets
+    NotImplemented: the generic forms, differentiable through their wheres, run."""
+    z = torch.tensor([[0.5, -0.5, 0.25]], requires_grad=True)
+    y = torch.tensor([[0.25, 0.5, 0.25]])
+    m, k = torch.max(z.detach(), dim=-1, keepdim=True)
+    rest, scale = torch.tensor([[0.9]]), torch.tensor(1.0)
+    calls = [lambda: NATIVES["soft_ce"](z, y, 0.0), lambda: NATIVES["soft_ce_vjp"](z, y, 0.0, m, rest, k, scale),
+             lambda: NATIVES["probability_ce"](z, y, None, -100.0),
+             lambda: NATIVES["probability_ce_vjp"](z, y, None, 1e-44, scale)]
+    for call in calls:
+        assert _traced(call)() is NotImplemented
+
+
 # -- binary cross-entropy with logits (backends/torch.py `sigmoid_ce`, `sigmoid_ce_vjp`: in blocks, in place) -----
 
 # Logits × labels, every pair: signed zeros, infinities, NaN (both signs: the sign bit picks the branch), tiny and
