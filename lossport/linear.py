@@ -449,7 +449,7 @@ def linear_cross_entropy(
     Its backward recomputes each chunk's logits and accumulates the gradients of ``hidden``, ``weight`` and
     ``bias`` chunk by chunk, from three saved numbers per token: peak memory ``O(N·chunk + N·H + V·H)`` against the
     dense form's ``O(N·V)``. Where a backward will follow a ``"mean"`` or ``"sum"`` (autograd recording, ``jax.grad``,
-    a recording ``GradientTape``; not under ``torch.compile``) and no ``weights``, ``class_weights`` or
+    a recording ``GradientTape``, ``torch.compile``'s autograd) and no ``weights``, ``class_weights`` or
     ``return_lse`` are given, the forward computes the gradients instead, over blocks of ``N·chunk / 2V`` tokens
     with every class, and the backward scales them: one matmul fewer, the same memory bound. It is exact: the same
     formulas as the dense form, summed in another order.
