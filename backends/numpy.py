@@ -91,7 +91,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return np.squeeze(shifted - excess, axis=axis)
 
     def mul0(a: Any, b: Any) -> Any:
-        # The generic a * where(a == 0, zeros_like(b), b), without the zeros array.
+        # The generic a * where(a == 0, 0, b).
         return a * np.where(a == 0, 0, b)
 
     def clamped_log(p: Any, *, floor: float = -100.0) -> Any:

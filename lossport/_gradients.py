@@ -207,7 +207,7 @@ def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool
             loss = loss_of(knobs, p, t, *extras, xp=xp)[0]
             if reduction == "mean":  # ∂(Σ wℓ / Σ w)/∂w = (ℓ − mean) / Σ w; the 1 / Σ w is in g already
                 loss = loss - xp.sum(weight * loss) / total
-            grad_w = unbroadcast(loss * g if m is None else xp.where(m, loss * g, xp.zeros_like(loss)), w, xp=xp)
+            grad_w = unbroadcast(loss * g if m is None else xp.where(m, loss * g, 0.0), w, xp=xp)
         return (grads[0], grads[1], grad_w, None, *grad_extras)
 
     return Rule(name, forward, backward, functools.partial(forward, backward=True) if trains else None)

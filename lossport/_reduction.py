@@ -51,7 +51,7 @@ def reduce_loss(
             msg = f"`where` must be a boolean mask; got dtype {where.dtype}"
             raise TypeError(msg)
         check_broadcastable("where", where, shape, "unreduced loss")
-        loss = xp.where(where, loss, xp.zeros_like(loss))
+        loss = xp.where(where, loss, 0.0)
     if reduction == "none":
         out = loss
     elif reduction == "sum":
