@@ -180,21 +180,21 @@ def kl_divergence(
 
 
 def _kl_terms(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *,
-              xp: Any) -> tuple[Array, Array, Array]:
-    """``(p, log p, log q)`` as the formula sees them: clipped, with ``log p`` 0 (any finite value) where
-    ``p = 0`` (those entries are zeroed by ``mul0``)."""
+              xp: Any) -> tuple[Array, Array]:
+    """``(p, log p − log q)`` as the formula sees them: clipped, with ``log p`` 0 (any finite value) where
+    ``p = 0`` (those entries are zeroed by ``mul0``). Only the difference is returned: in eager frameworks
+    ``log p`` is then freed before ``mul0``'s temporaries exist."""
     log_targets, clip = knobs
     if log_targets:
         log_p = targets if clip is None else xp.clip(targets, min=knob_math("log", clip, xp=xp), max=0.0)
         p = xp.exp(log_p)
-        log_p = xp.where(p > 0, log_p, xp.zeros_like(log_p))  # no -inf − (-inf)
+        log_p = xp.where(p > 0, log_p, 0.0)  # no -inf − (-inf)
     else:
         p = targets if clip is None else xp.clip(targets, min=clip, max=1.0)
-        log_p = xp.log(xp.where(p > 0, p, xp.ones_like(p)))
+        log_p = xp.log(xp.where(p > 0, p, 1.0))
     if clip is not None:
         log_q = xp.clip(log_q, min=knob_math("log", clip, xp=xp), max=0.0)
-    return p, log_p, log_q
-
+    return p, log_p - log_q
 
 
 def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp: Any) -> Array:
@@ -203,8 +203,8 @@ def _kl(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *, xp
     out = try_native("kl_divergence", log_q, targets, log_targets, xp=xp) if clip is None else NotImplemented
     if out is not NotImplemented:
         return out
-    p, log_p, log_q = _kl_terms(knobs, log_q, targets, xp=xp)
-    return xp.sum(mul0(p, log_p - log_q, xp=xp), axis=-1)
+    p, log_ratio = _kl_terms(knobs, log_q, targets, xp=xp)
+    return xp.sum(mul0(p, log_ratio, xp=xp), axis=-1)
 
 
 def _inside(x: Array, low: float, high: float, /, *, xp: Any) -> Array:
@@ -230,9 +230,8 @@ def _kl_vjp(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *
             p = xp.where(_inside(log_q, math.log(clip), 0.0, xp=xp), p, xp.zeros_like(p))
         grad_q = p * (-c)
     if needs[1]:
-        p, log_p, log_q_c = _kl_terms(knobs, log_q, targets, xp=xp)
-        grad_t = mul0(p, (log_p - log_q_c) + 1.0, xp=xp) if log_targets else xp.where(
-            p > 0, (log_p - log_q_c) + 1.0, xp.zeros_like(p))
+        p, log_ratio = _kl_terms(knobs, log_q, targets, xp=xp)
+        grad_t = mul0(p, log_ratio + 1.0, xp=xp) if log_targets else xp.where(p > 0, log_ratio + 1.0, 0.0)
         if clip is not None:
             low, high = (math.log(clip), 0.0) if log_targets else (clip, 1.0)
             grad_t = xp.where(_inside(targets, low, high, xp=xp), grad_t, xp.zeros_like(grad_t))
