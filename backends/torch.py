@@ -576,6 +576,17 @@ def _native() -> Mapping[str, Callable[..., Any]]:
             z.sub_(minus)
         return torch.where(hit, at_label, z, out=z)
 
+    # sparse CE's backward (lossport/_cross_entropy.py) on one fresh array, the generic form's operations in order:
+    # exp(z − shift), · row / Σ, − minus, the label's entry scattered in (the generic where's values): same bits.
+    def softmax_at_vjp(z: Any, shift: Any, row: Any, minus: Any, index: Any, at_label: Any) -> Any:
+        if not _in_place(*(a for a in (z, shift, row, minus, at_label) if isinstance(a, torch.Tensor))):
+            return NotImplemented
+        grad = torch.sub(z, shift).exp_()
+        grad.mul_(row / grad.sum(-1, keepdim=True))
+        if minus is not None:
+            grad.sub_(minus)
+        return grad.scatter_(-1, index.long(), at_label.expand(index.shape))
+
     # lossport.linear's training forward: `total + aᵀ @ b`, each block of tokens' `d weight` added into one V × H
     # buffer by addmm_, with no V × H product per block (under the same conditions as above); under torch.compile
     # by the custom op `addmm_into` (backends/_torch), which inductor runs in place.
@@ -596,6 +607,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "after": after,
         "writable": _in_place,
         "softmax_grad_into": softmax_grad_into,
+        "softmax_at_vjp": softmax_at_vjp,
         "matmul_add_into": matmul_add_into,
         "sigmoid_ce": sigmoid_ce,
         "sigmoid_ce_vjp": sigmoid_ce_vjp,

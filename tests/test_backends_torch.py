@@ -484,6 +484,47 @@ def test_soft_ce_native_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dty
         _same(y, kept[1])
 
 
+# Labels for SOFT_Z's rows: at a tie for the max, beside a NaN logit, at a masked class (−inf: the loss +inf), off
+# one, in a padding row of −inf, beside one and two +inf logits, at a confident prediction's max, at large negative
+# logits, and at the max and off it.
+SPARSE_Y = [1, 2, 0, 3, 0, 1, 0, 0, 2, 3, 0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("smoothing", "z_loss", "weighted"),
+                         [(0.0, 0.0, False), (0.1, 0.0, True), (0.0, 1e-3, False), (0.2, 0.5, True)])
+def test_sparse_ce_backward_native_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str,
+                                                       smoothing: float, z_loss: float, weighted: bool) -> None:
+    """The sparse CE rule's logit cotangent with the torch native ``softmax_at_vjp`` (one fresh array, in place),
+    bit for bit (signs of zeros included) against the generic form with the native table hidden: every reduction,
+    class weights, row weights and a mask, special rows and leading axes."""
+    from lossport import _cross_entropy as ce
+
+    rng = np.random.default_rng(13)
+    dt = getattr(torch, dtype)
+    cases = [(torch.tensor(SOFT_Z, dtype=dt), torch.tensor(SPARSE_Y)),
+             (torch.tensor(5.0 * rng.normal(size=(2, 3, 7)), dtype=dt), torch.tensor(rng.integers(0, 7, (2, 3))))]
+    for z, y in cases:
+        kept = z.clone()
+        rows = tuple(y.shape)
+        cw = torch.tensor(rng.uniform(0.5, 2.0, z.shape[-1]), dtype=dt) if weighted else None
+        w = torch.tensor(rng.uniform(0.0, 2.0, rows), dtype=dt) if weighted else None
+        m = torch.tensor(rng.random(rows) < 0.8) if weighted else None
+        for reduction in ("mean", "sum", "none"):
+            params = (smoothing, z_loss, reduction)
+            value, residuals = ce._sparse_ce_forward(params, z, y, w, m, cw, xp=xp)
+            g = torch.tensor(rng.uniform(-1.0, 2.0, tuple(value.shape)), dtype=dt)
+            args = (params, (z, y, w, m, cw), residuals, g, (True, False, False, False, False))
+            grad = ce._sparse_ce_backward(*args, xp=xp)[0]
+            _same_signed(grad, _generic(monkeypatch, ce, ce._sparse_ce_backward, *args, xp=xp)[0])
+        _same(z, kept)  # the logits are read, never written
+    z, y = cases[1]
+    shift, row = torch.amax(z, -1, keepdim=True), torch.ones(2, 3, 1, dtype=dt)
+    at_label = torch.zeros(2, 3, 1, dtype=dt)
+    assert isinstance(NATIVES["softmax_at_vjp"](z, shift, row, None, y[..., None], at_label), torch.Tensor)
+    assert NATIVES["softmax_at_vjp"](z.requires_grad_(True), shift, row, None, y[..., None], at_label) is NotImplemented
+
+
 # Probabilities by rows: 0 under a label (log clamped to −100, gradient 0) and under none; NaN (log p −100 as the
 # generic where gives, gradient 0); around the floor e^{−100} = 3.7e-44 (below it: gradient 0; above: −y/p); the
 # clip's bounds 1e-7 and 1 − 1e-7 themselves (kept) and 1e-8 (clipped); values outside [0, 1] (value checks off).
