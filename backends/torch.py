@@ -174,6 +174,9 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     def huber_error_vjp(p: Any, t: Any, delta: float, scale: Any) -> Any:
         return aten.huber_loss_backward(scale, p, t, 0, delta)
 
+    def smooth_l1_error(p: Any, t: Any, beta: float) -> Any:  # ½e²/β below β, |e| − β/2 from it (one rounding)
+        return F.smooth_l1_loss(p, t, reduction="none", beta=beta)
+
     # The in-place natives run only where nothing records their arrays (the rules' forward and first backward run
     # with grad off): not under autograd recording (double backward, the tests' composition), torch.compile (inductor
     # fuses the generic forms itself) or on functorch's wrapped tensors (under torch.func.vmap over one input only, a
@@ -604,36 +607,16 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return total.addmm_(a.T, b)
 
     return {
-        "after": after,
-        "writable": _in_place,
-        "softmax_grad_into": softmax_grad_into,
-        "softmax_at_vjp": softmax_at_vjp,
-        "matmul_add_into": matmul_add_into,
-        "sigmoid_ce": sigmoid_ce,
-        "sigmoid_ce_vjp": sigmoid_ce_vjp,
-        "sigmoid_focal": sigmoid_focal,
-        "sigmoid": torch.sigmoid,
-        "huber_error": huber_error,
-        "huber_error_vjp": huber_error_vjp,
-        "kl_divergence": kl_divergence,
-        "probability_ce": probability_ce,
-        "probability_ce_vjp": probability_ce_vjp,
-        "soft_ce": soft_ce,
-        "soft_ce_vjp": soft_ce_vjp,
-        "multi_margin": multi_margin,
-        "multi_margin_vjp": multi_margin_vjp,
-        "squared_error": squared_error,
-        "squared_error_vjp": squared_error_vjp,
-        "clamped_log": clamped_log,
-        "log_sigmoid": log_sigmoid,
-        "log_softmax": log_softmax,
-        "log_softmax_at": log_softmax_at,
-        "logsumexp": logsumexp,
-        "mul0": mul0,
-        "sign": sign,
-        "one_hot": one_hot,
-        "softplus": softplus,
-        "xlogy": xlogy,
+        "after": after, "writable": _in_place, "softmax_grad_into": softmax_grad_into,
+        "softmax_at_vjp": softmax_at_vjp, "matmul_add_into": matmul_add_into, "sigmoid_ce": sigmoid_ce,
+        "sigmoid_ce_vjp": sigmoid_ce_vjp, "sigmoid_focal": sigmoid_focal, "sigmoid": torch.sigmoid,
+        "huber_error": huber_error, "huber_error_vjp": huber_error_vjp, "smooth_l1_error": smooth_l1_error,
+        "kl_divergence": kl_divergence, "probability_ce": probability_ce, "probability_ce_vjp": probability_ce_vjp,
+        "soft_ce": soft_ce, "soft_ce_vjp": soft_ce_vjp, "multi_margin": multi_margin,
+        "multi_margin_vjp": multi_margin_vjp, "squared_error": squared_error, "squared_error_vjp": squared_error_vjp,
+        "clamped_log": clamped_log, "log_sigmoid": log_sigmoid, "log_softmax": log_softmax,
+        "log_softmax_at": log_softmax_at, "logsumexp": logsumexp, "mul0": mul0, "sign": sign, "one_hot": one_hot,
+        "softplus": softplus, "xlogy": xlogy,
     }
 
 

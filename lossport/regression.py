@@ -16,6 +16,7 @@ from lossport._numerics import (
     sign,
     squared_error,
     squared_error_vjp,
+    try_native,
     xlogy,
 )
 from lossport._reduction import Reduction, check_reduction, reduce_loss
@@ -695,6 +696,10 @@ def _smooth_l1(knobs: tuple[float], p: Array, t: Array, /, *, xp: Any) -> Array:
     that no branch divides by 0 and the derivative in β at β = 0 is the one-sided −½ per linear entry.
     """
     (beta,) = knobs
+    if isinstance(beta, float) and beta > 0:
+        fused = try_native("smooth_l1_error", p, t, beta, xp=xp)  # torch: F.smooth_l1_loss, one pass
+        if fused is not NotImplemented:
+            return fused
     abs_error = xp.abs(p - t)
     if not isinstance(beta, float):
         m = xp.clip(abs_error, max=beta)  # ≤ β: the discarded branch's derivative in β stays bounded
