@@ -47,15 +47,32 @@ def _native() -> Mapping[str, Callable[..., Any]]:
     # is 5-6 x and an argmax 1.75 x (benchmarks/README.md). logsumexp and log_softmax stay generic: no faster
     # accurate form was found for them under XLA on the CPU.
 
-    def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
+    def log_softmax_at_parts(x: Any, indices: Any, *, axis: int = -1) -> tuple[Any, Any, Any]:
         index = jnp.expand_dims(indices, axis)
         m = jnp.max(x, axis=axis, keepdims=True)
         m_safe = jnp.where(jnp.isfinite(m), m, 0.0)
-        classes = jax.lax.broadcasted_iota(index.dtype, x.shape, axis % x.ndim)
-        others = jnp.sum(jnp.where(classes == index, 0.0, jnp.exp(x - m_safe)), axis=axis, keepdims=True)
+        if x.shape[axis] <= 2**24:  # class indices exact in float32
+            # The label's term is dropped by a factor min(|c − label|, 1), computed in float32, not a where: XLA:CPU
+            # gives a row sum to a YNNPACK fusion, which takes arithmetic (iota, sub, abs, min, mul, exp) into its
+            # loop but no compare or select, whose operand it would read from a full-size temporary (131 MB at
+            # 1024 × 32000 float32, and 4 x slower). The same terms, the same sums: bit for bit the where form.
+            classes = jax.lax.broadcasted_iota(jnp.float32, x.shape, axis % x.ndim)
+            keep = jnp.minimum(jnp.abs(classes - index.astype(jnp.float32)), 1.0).astype(x.dtype)
+            others = jnp.sum(jnp.exp(x - m_safe) * keep, axis=axis, keepdims=True)
+            # 0 · e^{x − m} is NaN where the label's term overflows, beside a +inf (m_safe is then 0): the terms
+            # apart from it sum to inf there, as the where form gives.
+            others = jnp.where(m == jnp.inf, jnp.inf, others)
+        else:
+            classes = jax.lax.broadcasted_iota(index.dtype, x.shape, axis % x.ndim)
+            others = jnp.sum(jnp.where(classes == index, 0.0, jnp.exp(x - m_safe)), axis=axis, keepdims=True)
         shifted = jnp.take_along_axis(x, index, axis=axis) - m_safe
         excess = jnp.log1p(jnp.clip(others + jnp.expm1(shifted), min=0.0))
-        return jnp.squeeze(shifted - excess, axis=axis)
+        return jnp.squeeze(shifted - excess, axis=axis), m_safe, others + jnp.exp(shifted)
+
+    # The training forward's (_numerics.log_softmax_at_parts): the backward then has no row sum of its own, which
+    # XLA:CPU would compute over a materialised e^{z − m} (a full-size temporary beside the gradient's buffer).
+    def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
+        return log_softmax_at_parts(x, indices, axis=axis)[0]
 
     # jax.nn.softplus is logaddexp(x, 0): exact at +-inf and accurate to an ulp, but its JVP exp(x − logaddexp(x,
     # 0)) exponentiates a rounded difference (11 ulps at x = 30 in float64, tests/test_gradient_accuracy.py). The
@@ -96,6 +113,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "scan_chunks": scan_chunks,
         "slice_rows": slice_rows,
         "log_softmax_at": log_softmax_at,
+        "log_softmax_at_parts": log_softmax_at_parts,
         "one_hot": one_hot,
         "softplus": softplus,
         "xlogy": xlogy,

@@ -101,23 +101,33 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         shifted.scatter_(axis, k, m - m_safe)  # the maximal entry's x − m: 0, or NaN beside a +inf
         return shifted.sub_(excess)
 
-    def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
-        # The picked index is known, so it is summed apart with no argmax (see _numerics._log_softmax_at_generic).
-        index = indices.unsqueeze(axis)
-        if index.dtype != torch.int64:
-            index = index.long()
-        if generic_form(x):
-            # Inductor fuses the generic form's where on x == m and its two sums into the pass after the max:
-            # 1.04 x F.cross_entropy compiled, against 1.21 x for a where on the label's index (formulations.py).
-            m, excess = _excess_fused(x, axis)
-            return ((x.gather(axis, index) - torch.where(m == -inf, 0.0, m)) - excess).squeeze(axis)
+    def _at_eager(x: Any, index: Any, axis: int) -> tuple[Any, Any, Any, Any]:
+        # (value, m_safe, others, x_i − m_safe): the picked index is known, so it is summed apart with no argmax
+        # (see _numerics._log_softmax_at_generic); one full-size temporary, exponentiated in place.
         m_safe = _finite_or_zero(torch.amax(x, dim=axis, keepdim=True))
         terms = x - m_safe
         terms.scatter_(axis, index, -inf)
         others = terms.exp_().sum(axis, keepdim=True)
         shifted = x.gather(axis, index) - m_safe
         excess = torch.log1p((others + torch.expm1(shifted)).clamp(min=0.0))
-        return (shifted - excess).squeeze(axis)
+        return (shifted - excess).squeeze(axis), m_safe, others, shifted
+
+    def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
+        index = indices.unsqueeze(axis).long()
+        if generic_form(x):
+            # Inductor fuses the generic form's where on x == m and its two sums into the pass after the max:
+            # 1.04 x F.cross_entropy compiled, against 1.21 x for a where on the label's index (formulations.py).
+            m, excess = _excess_fused(x, axis)
+            return ((x.gather(axis, index) - torch.where(m == -inf, 0.0, m)) - excess).squeeze(axis)
+        return _at_eager(x, index, axis)[0]
+
+    # sparse CE's training forward (_numerics.log_softmax_at_parts), eager: the row sums come free, and the backward
+    # (softmax_at_vjp) then reads the logits once instead of three times (max, sum, the gradient's pass).
+    def log_softmax_at_parts(x: Any, indices: Any) -> Any:
+        if generic_form(x):
+            return NotImplemented
+        value, m_safe, others, shifted = _at_eager(x, indices.unsqueeze(-1).long(), -1)
+        return value, m_safe, others + shifted.exp()
 
     def softplus(x: Any) -> Any:
         # F.softplus returns x itself above `threshold`; the default 20 drops exp(-20) = 2e-9, which float64
@@ -581,12 +591,12 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return torch.where(hit, at_label, z, out=z)
 
     # sparse CE's backward (lossport/_cross_entropy.py) on one fresh array, the generic form's operations in order:
-    # exp(z − shift), · row / Σ, − minus, the label's entry scattered in (the generic where's values): same bits.
-    def softmax_at_vjp(z: Any, shift: Any, row: Any, minus: Any, index: Any, at_label: Any) -> Any:
-        if not _in_place(*(a for a in (z, shift, row, minus, at_label) if isinstance(a, torch.Tensor))):
+    # exp(z − shift), · row / Σ (the training forward's, where saved), − minus, the label's entry scattered in (the generic where's values): same bits.
+    def softmax_at_vjp(z: Any, shift: Any, total: Any, row: Any, minus: Any, index: Any, at_label: Any) -> Any:
+        if not _in_place(*(a for a in (z, shift, total, row, minus, at_label) if isinstance(a, torch.Tensor))):
             return NotImplemented
         grad = torch.sub(z, shift).exp_()
-        grad.mul_(row / grad.sum(-1, keepdim=True))
+        grad.mul_(row / (grad.sum(-1, keepdim=True) if total is None else total))
         if minus is not None:
             grad.sub_(minus)
         return grad.scatter_(-1, index.long(), at_label.expand(index.shape))
@@ -616,8 +626,8 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         "soft_ce": soft_ce, "soft_ce_vjp": soft_ce_vjp, "multi_margin": multi_margin,
         "multi_margin_vjp": multi_margin_vjp, "squared_error": squared_error, "squared_error_vjp": squared_error_vjp,
         "clamped_log": clamped_log, "log_sigmoid": log_sigmoid, "log_softmax": log_softmax,
-        "log_softmax_at": log_softmax_at, "logsumexp": logsumexp, "mul0": mul0, "sign": sign, "one_hot": one_hot,
-        "softplus": softplus, "xlogy": xlogy,
+        "log_softmax_at": log_softmax_at, "log_softmax_at_parts": log_softmax_at_parts, "logsumexp": logsumexp,
+        "mul0": mul0, "sign": sign, "one_hot": one_hot, "softplus": softplus, "xlogy": xlogy,
     }
 
 

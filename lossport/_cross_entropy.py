@@ -12,6 +12,7 @@ operations only, and ``is_zero`` (not ``if knob:``) where a Python 0 skips a ter
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -28,6 +29,7 @@ from lossport._numerics import (
     clamped_log,
     log_softmax,
     log_softmax_at,
+    log_softmax_at_parts,
     mul0,
     one_hot,
     sigmoid_ce,
@@ -79,12 +81,18 @@ def _sparse_ce_rows(smoothing: float, z_loss: float, z: Array, y: Array, cw: Arr
 
 
 def _sparse_ce_forward(params: tuple[float, float, str], z: Array, y: Array, w: Array | None, m: Array | None,
-                       cw: Array | None, *, xp: Any) -> tuple[Array, tuple[Array, ...]]:
+                       cw: Array | None, *, xp: Any, backward: bool = False) -> tuple[Array, tuple[Array, ...]]:
+    """The loss and ``(nll,)``; the training forward (``backward=True``) also saves each row's shift and
+    ``Σ e^{z − shift}``, which its log-softmax computed anyway, so that the backward reduces nothing."""
     smoothing, z_loss, reduction = params
-    nll = -log_softmax_at(z, y, xp=xp)  # accurate however confident the prediction (_numerics.py)
-    loss, picked = _sparse_ce_rows(smoothing, z_loss, z, y, cw, nll, xp=xp)
+    if backward:
+        logp, shift, exp_sum = log_softmax_at_parts(z, y, xp=xp)
+        residuals = (-logp, shift, exp_sum)
+    else:
+        residuals = (-log_softmax_at(z, y, xp=xp),)  # accurate however confident the prediction (_numerics.py)
+    loss, picked = _sparse_ce_rows(smoothing, z_loss, z, y, cw, residuals[0], xp=xp)
     out = reduce_loss(loss, reduction, weights=w, where=m, scale=picked, out_dtype=z.dtype, xp=xp)
-    return out, (nll,)
+    return out, residuals
 
 
 def _sparse_ce_backward(params: tuple[float, float, str], arrays: tuple[Array, ...], residuals: tuple[Array, ...],
@@ -98,7 +106,7 @@ def _sparse_ce_backward(params: tuple[float, float, str], arrays: tuple[Array, .
     """
     smoothing, z_loss, reduction = params
     z, y, w, m, cw = arrays
-    (nll,) = residuals
+    nll, *sums = residuals
     num_classes = tuple(z.shape)[-1]
     rows = mask_weights(w, m, nll, xp=xp)
     picked = None if cw is None else picked_weights(cw, y, z.dtype, xp=xp)
@@ -115,8 +123,11 @@ def _sparse_ce_backward(params: tuple[float, float, str], arrays: tuple[Array, .
         coef = c * (label_weight + (smoothing / num_classes) * total_weight)
         # p = e^{z − m} / Σ e^{z − m}: not exp(z − lse) with lse = z_y + nll, whose rounding (an ulp of |lse|) exp
         # would make relative (350 ulps for logits near −1000; tests/test_gradient_accuracy.py).
-        top = xp.max(z, axis=-1, keepdims=True)
-        shift = xp.where(xp.isfinite(top), top, xp.zeros_like(top))
+        if sums:
+            shift, exp_sum = sums
+        else:
+            top, exp_sum = xp.max(z, axis=-1, keepdims=True), None
+            shift = xp.where(xp.isfinite(top), top, 0.0)
         extra = 0.0
         if z_loss:  # ∂(w_y·z_loss·lse²)/∂z = 2·z_loss·w_y·lse·p (a non-finite lse of an ignored row counts 0)
             lse = _lse(z, y, nll, xp=xp)
@@ -131,13 +142,13 @@ def _sparse_ce_backward(params: tuple[float, float, str], arrays: tuple[Array, .
             minus = _rows(c, nll, xp=xp) * (smoothing / num_classes if cw is None else (smoothing / num_classes) * cw)
             at_label = at_label - c * (smoothing / num_classes) * (1.0 if picked is None else picked)
         row, at_label = _rows(coef + extra, nll, xp=xp), _rows(at_label, nll, xp=xp)
-        grad_z = try_native("softmax_at_vjp", z, shift, row, minus, index, at_label, xp=xp)  # torch: in place
+        grad_z = try_native("softmax_at_vjp", z, shift, exp_sum, row, minus, index, at_label, xp=xp)  # in place
         if grad_z is NotImplemented:
             # The label mask first, and e^{z − m} freed once scaled (eager frameworks): two full-size arrays alive at
             # most, as in the native kernels' backward (TensorFlow's pooled allocator: 388 → 294 MB at 1024 × 32000).
             is_label = xp.arange(num_classes, dtype=y.dtype, device=device(z)) == index
             grad_z = xp.exp(z - shift)
-            grad_z = grad_z * (row / xp.sum(grad_z, axis=-1, keepdims=True))
+            grad_z = grad_z * (row / (xp.sum(grad_z, axis=-1, keepdims=True) if exp_sum is None else exp_sum))
             if minus is not None:
                 grad_z = grad_z - minus
             grad_z = xp.where(is_label, at_label, grad_z)
@@ -175,7 +186,8 @@ def _rows(x: Array | float, rows: Array, /, *, xp: Any) -> Array | float:
     return xp.expand_dims(x + xp.zeros_like(rows), axis=-1)
 
 
-SPARSE_CE = Rule("sparse_softmax_cross_entropy", _sparse_ce_forward, _sparse_ce_backward)
+SPARSE_CE = Rule("sparse_softmax_cross_entropy", _sparse_ce_forward, _sparse_ce_backward,
+                 functools.partial(_sparse_ce_forward, backward=True))
 
 
 def _smoothed(smoothing: float, y: Array) -> Array:

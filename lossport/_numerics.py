@@ -32,6 +32,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "log_softmax_at",
+    "log_softmax_at_parts",
     "logsumexp",
     "mul0",
     "one_hot",
@@ -154,19 +155,19 @@ def log_softmax(x: Array, /, *, axis: int = -1, xp: Any) -> Array:
     return _log_softmax_generic(x, axis, xp=xp)
 
 
-def _log_softmax_at_generic(x: Array, indices: Array, axis: int, *, xp: Any) -> Array:
+def _log_softmax_at_generic(x: Array, indices: Array, axis: int, *, xp: Any, parts: bool = False) -> Any:
     shape = tuple(x.shape)
     ndim = len(shape)
     axis = axis % ndim
     num_classes = shape[axis]
     index = xp.expand_dims(indices, axis=axis)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m_safe = xp.where(xp.isfinite(m), m, 0.0)
     if num_classes is None:  # a class axis unknown until run time (symbolic TensorFlow): no arange
-        picked = xp.take_along_axis(_log_softmax_generic(x, axis, xp=xp), index, axis=axis)
-        return xp.squeeze(picked, axis=axis)
+        picked = xp.squeeze(xp.take_along_axis(_log_softmax_generic(x, axis, xp=xp), index, axis=axis), axis=axis)
+        return (picked, m_safe, xp.sum(xp.exp(x - m_safe), axis=axis, keepdims=True)) if parts else picked
     from lossport._namespace import device
 
-    m = xp.max(x, axis=axis, keepdims=True)
-    m_safe = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     shifted = xp.take_along_axis(x, index, axis=axis) - m_safe  # x_i − m, the picked logit
     classes = xp.arange(num_classes, dtype=indices.dtype, device=device(x))
     classes = xp.reshape(classes, tuple(num_classes if d == axis else 1 for d in range(ndim)))
@@ -174,8 +175,8 @@ def _log_softmax_at_generic(x: Array, indices: Array, axis: int, *, xp: Any) -> 
     # Σ_j e^(x_j − m) − 1 = others + expm1(x_i − m) ≥ 0. When i is the argmax, expm1 is 0 and ``others`` is the
     # accurate sum of the non-maximal terms; otherwise the log-probability is below −log 2 and the cancellation
     # in ``others + expm1`` (absolute error ~eps) stays within an ulp of it. The clip is for a row of -inf.
-    excess = xp.log1p(xp.clip(others + xp.expm1(shifted), min=0.0))
-    return xp.squeeze(shifted - excess, axis=axis)
+    value = xp.squeeze(shifted - xp.log1p(xp.clip(others + xp.expm1(shifted), min=0.0)), axis=axis)
+    return (value, m_safe, others + xp.exp(shifted)) if parts else value
 
 
 def log_softmax_at(x: Array, indices: Array, /, *, axis: int = -1, xp: Any) -> Array:
@@ -191,6 +192,17 @@ def log_softmax_at(x: Array, indices: Array, /, *, axis: int = -1, xp: Any) -> A
     if native is not None:
         return native(x, indices, axis=axis)
     return _log_softmax_at_generic(x, indices, axis, xp=xp)
+
+
+def log_softmax_at_parts(x: Array, indices: Array, /, *, xp: Any) -> tuple[Array, Array, Array]:
+    """:func:`log_softmax_at` on the last axis, with what its reduction found: ``(value, shift, total)``, ``shift``
+    the rows' maxima (0 where not finite) and ``total = Σ_j e^(x_j − shift)``, both with the axis kept.
+
+    The softmax is ``e^(x − shift) / total``: a backward given these reads each row once, with no reduction of its
+    own (the sum is the terms apart from the picked one plus its ``e^(x_i − m)``, the same terms in another order).
+    """
+    parts = try_native("log_softmax_at_parts", x, indices, xp=xp)
+    return _log_softmax_at_generic(x, indices, -1, xp=xp, parts=True) if parts is NotImplemented else parts
 
 
 # -- the softplus family ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ where autograd records, and is the one the public losses take.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable
@@ -497,7 +498,8 @@ def test_sparse_ce_backward_native_is_the_generic_form(monkeypatch: pytest.Monke
                                                        smoothing: float, z_loss: float, weighted: bool) -> None:
     """The sparse CE rule's logit cotangent with the torch native ``softmax_at_vjp`` (one fresh array, in place),
     bit for bit (signs of zeros included) against the generic form with the native table hidden: every reduction,
-    class weights, row weights and a mask, special rows and leading axes."""
+    class weights, row weights and a mask, special rows and leading axes, with the plain forward's residuals and
+    with the training forward's (which adds each row's shift and exponential sum)."""
     from lossport import _cross_entropy as ce
 
     rng = np.random.default_rng(13)
@@ -510,9 +512,10 @@ def test_sparse_ce_backward_native_is_the_generic_form(monkeypatch: pytest.Monke
         cw = torch.tensor(rng.uniform(0.5, 2.0, z.shape[-1]), dtype=dt) if weighted else None
         w = torch.tensor(rng.uniform(0.0, 2.0, rows), dtype=dt) if weighted else None
         m = torch.tensor(rng.random(rows) < 0.8) if weighted else None
-        for reduction in ("mean", "sum", "none"):
+        for reduction, backward in itertools.product(("mean", "sum", "none"), (False, True)):
             params = (smoothing, z_loss, reduction)
-            value, residuals = ce._sparse_ce_forward(params, z, y, w, m, cw, xp=xp)
+            value, residuals = ce._sparse_ce_forward(params, z, y, w, m, cw, xp=xp, backward=backward)
+            assert len(residuals) == (3 if backward else 1)
             g = torch.tensor(rng.uniform(-1.0, 2.0, tuple(value.shape)), dtype=dt)
             args = (params, (z, y, w, m, cw), residuals, g, (True, False, False, False, False))
             grad = ce._sparse_ce_backward(*args, xp=xp)[0]
@@ -521,8 +524,9 @@ def test_sparse_ce_backward_native_is_the_generic_form(monkeypatch: pytest.Monke
     z, y = cases[1]
     shift, row = torch.amax(z, -1, keepdim=True), torch.ones(2, 3, 1, dtype=dt)
     at_label = torch.zeros(2, 3, 1, dtype=dt)
-    assert isinstance(NATIVES["softmax_at_vjp"](z, shift, row, None, y[..., None], at_label), torch.Tensor)
-    assert NATIVES["softmax_at_vjp"](z.requires_grad_(True), shift, row, None, y[..., None], at_label) is NotImplemented
+    assert isinstance(NATIVES["softmax_at_vjp"](z, shift, None, row, None, y[..., None], at_label), torch.Tensor)
+    assert NATIVES["softmax_at_vjp"](z.requires_grad_(True), shift, None, row, None, y[..., None],
+                                     at_label) is NotImplemented
 
 
 # Probabilities by rows: 0 under a label (log clamped to −100, gradient 0) and under none; NaN (log p −100 as the

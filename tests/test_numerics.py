@@ -136,6 +136,7 @@ PUBLIC: dict[str, Callable[..., Any]] = {
     "logsumexp": lambda x, *, xp, axis=-1: N.logsumexp(x, axis=axis, xp=xp),
     "log_softmax": lambda x, *, xp, axis=-1: N.log_softmax(x, axis=axis, xp=xp),
     "log_softmax_at": lambda x, i, *, xp, axis=-1: N.log_softmax_at(x, i, axis=axis, xp=xp),
+    "log_softmax_at_parts": lambda x, i, *, xp: _stacked(N.log_softmax_at_parts(x, i, xp=xp), xp=xp),
     "softplus": lambda x, *, xp: N.softplus(x, xp=xp),
     "log_sigmoid": lambda x, *, xp: N.log_sigmoid(x, xp=xp),
     "xlogy": lambda x, y, *, xp: N.xlogy(x, y, xp=xp),
@@ -148,6 +149,8 @@ GENERIC: dict[str, Callable[..., Any]] = {
     "logsumexp": lambda x, *, xp, axis=-1: N._logsumexp_generic(x, axis, False, xp=xp),
     "log_softmax": lambda x, *, xp, axis=-1: N._log_softmax_generic(x, axis, xp=xp),
     "log_softmax_at": lambda x, i, *, xp, axis=-1: N._log_softmax_at_generic(x, i, axis, xp=xp),
+    "log_softmax_at_parts": lambda x, i, *, xp: _stacked(N._log_softmax_at_generic(x, i, -1, xp=xp, parts=True),
+                                                         xp=xp),
     "softplus": lambda x, *, xp: N._softplus_generic(x, xp=xp),
     "log_sigmoid": lambda x, *, xp: N._log_sigmoid_generic(x, xp=xp),
     "xlogy": lambda x, y, *, xp: N._xlogy_generic(x, y, xp=xp),
@@ -156,6 +159,12 @@ GENERIC: dict[str, Callable[..., Any]] = {
     "log1mexp": PUBLIC["log1mexp"],  # no native version
     "one_hot": lambda i, n, *, xp, dtype, axis=-1: N._one_hot_generic(i, n, dtype, axis, xp=xp),
 }
+
+
+def _stacked(parts: tuple[Any, Any, Any], *, xp: Any) -> Any:
+    """log_softmax_at_parts's ``(value, shift, total)`` of 2-D input as one ``(3, rows)`` array."""
+    value, shift, total = parts
+    return xp.stack([value, xp.squeeze(shift, axis=-1), xp.squeeze(total, axis=-1)])
 
 
 _jitted: dict[tuple[Any, ...], Callable[..., Any]] = {}
@@ -298,6 +307,7 @@ LSE_ROWS = [
     [-math.inf, -math.inf, 2.0],
     [-math.inf, -math.inf],  # a fully masked row
     [math.inf, 1.0, 2.0],  # +inf: logsumexp inf, log_softmax NaN there and -inf beside
+    [math.inf, 100.0, 2.0],  # the same, beside a logit whose e^x overflows float32
     [math.nan, 1.0, 2.0],  # NaN propagates
 ]
 
@@ -335,6 +345,26 @@ def check_family(batch: np.ndarray, backend: Backend, dtype: np.dtype, path: str
     tol = np.asarray([_lse_tolerance(row, dtype) for row in batch])
     exact_lse = [o_logsumexp(row) for row in batch]
     assert_ulps(run("logsumexp", path, backend, batch), exact_lse, dtype, tol, f"logsumexp {what}\n{batch}")
+
+
+def test_log_softmax_at_parts(backend: Backend, dtype: np.dtype, path: str) -> None:
+    """The training forward's primitive: the value is log_softmax_at's (4 ulps of the oracle), the shift each row's
+    maximum (0 where it is not finite) exactly, and the total ``Σ_j e^(x_j − shift)`` within 4 ulps of the oracle's
+    sum of the same terms (positive terms: no cancellation; the rounding of ``x_j − shift`` moves a term by
+    ``|x_j − shift|·eps/2`` relative, at most ``eps/(2e)`` of a total ≥ 1), on the edge rows and the sweep's."""
+    width = max(len(r) for r in LSE_ROWS)
+    edge = np.asarray([r + [-math.inf] * (width - len(r)) for r in LSE_ROWS], dtype=dtype)
+    for batch in [edge, *_by_length(_grid_rows(np.random.default_rng(20240611), dtype))]:
+        rows, n = batch.shape
+        tiled = np.repeat(batch, n, axis=0)
+        idx = np.tile(np.arange(n, dtype=np.int64), rows)
+        value, shift, total = run("log_softmax_at_parts", path, backend, tiled, idx)
+        what = f"{backend.name} {dtype} {path}"
+        assert_ulps(value, [e for row in batch for e in o_log_softmax(row)], dtype, 4.0, f"value {what}")
+        top = np.max(tiled, axis=-1)
+        np.testing.assert_array_equal(shift, np.where(np.isfinite(top), top, 0.0), err_msg=f"shift {what}")
+        exact = [mpmath.fsum(mpmath.exp(_mp(v) - _mp(s)) for v in row) for row, s in zip(tiled, shift)]
+        assert_ulps(total, exact, dtype, 4.0, f"total {what}")
 
 
 def test_log_softmax_family_edge_cases(backend: Backend, dtype: np.dtype, path: str) -> None:
