@@ -856,3 +856,43 @@ def test_binary_cross_entropy_with_logits_takes_the_natives(monkeypatch: pytest.
     ref_loss, ref_grad = _generic(monkeypatch, _numerics, run)
     _same_signed(loss, ref_loss)
     _same_signed(grad, ref_grad)
+
+
+# -- js divergence in blocks of rows (in_row_blocks) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "reduction"), [((600, 1000), "mean"), ((3, 70, 1301), "none"),
+                                                   ((40000, 7), "sum")])
+def test_js_divergence_in_row_blocks_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str,
+                                                         shape: tuple[int, ...], reduction: Any) -> None:
+    """js_divergence on eager torch inputs of more than one block: the forward and the backward run the generic
+    form on blocks of rows (``in_row_blocks`` answers arrays, not NotImplemented), and the value and both inputs'
+    gradients are the generic form's on the whole arrays bit for bit, signed zeros included. Rows of a width that
+    is a multiple of 64 or not (blocks then of 64 rows or more), leading axes, zero probabilities on either side
+    and on both, equal rows (the divergence 0), per-row cotangents ("none")."""
+    dt = getattr(torch, dtype)
+    rng = np.random.default_rng(21)
+    width = shape[-1]
+    log_q = torch.tensor(np.log(rng.dirichlet(np.ones(width), size=shape[:-1])), dtype=dt)
+    log_p = torch.tensor(np.log(rng.dirichlet(np.ones(width), size=shape[:-1])), dtype=dt)
+    log_q.view(-1)[::97] = -math.inf
+    log_p.view(-1)[::89] = -math.inf  # every 8633th entry -inf on both sides
+    log_p.view(-1, width)[5] = log_q.view(-1, width)[5]
+    cotangent = torch.tensor(rng.uniform(0.5, 2.0, shape[:-1]), dtype=dt)
+    answers, spy = _spies(("in_row_blocks",))
+
+    def run() -> tuple[Any, ...]:
+        q, p = log_q.clone().requires_grad_(True), log_p.clone().requires_grad_(True)
+        loss = lossport.js_divergence(q, p, reduction=reduction)
+        loss.backward(cotangent if reduction == "none" else None)
+        return loss.detach(), q.grad, p.grad
+
+    with monkeypatch.context() as m:
+        m.setattr(_numerics, "natives", lambda _xp: {**NATIVES, "in_row_blocks": spy("in_row_blocks")})
+        got = run()
+    outs = answers["in_row_blocks"]
+    assert len(outs) == 2 and all(out is not NotImplemented for out in outs)  # the forward and the backward
+    for a, b in zip(got, _generic(monkeypatch, _numerics, run)):
+        _same_signed(a, b)
+    assert NATIVES["in_row_blocks"](lambda a: a, (log_q[:2],)) is NotImplemented  # one block: the generic form
