@@ -244,33 +244,40 @@ def _native() -> Mapping[str, Callable[..., Any]]:
             body([a if a.ndim == 0 else a[start:stop] for a in flat], [o[start:stop] for o in flat_out],
                  [s[:k] for s in scratch], [m[:k] for m in masks])
 
-    # A row rule's generic form on blocks of rows (js divergence: lossport/divergence.py), the same operations on
-    # each block: its twenty-odd full-size temporaries become block-sized ones, in cache. `fn(*blocks)` returns
-    # per-row or full-size arrays (or None); `arrays` are full-size (..., C), per-row (...) or 0-D. A block is a
-    # whole number of rows and a multiple of 64 elements where the row length allows, so each element meets the
-    # kernels' vectorised path as in one pass; each row is summed alone, as in one pass. Blocks of 2^18 elements:
-    # fewer calls than `block`'s for a loss of twenty-odd operations (js at 1024 × 32000: 1.02 against 1.23 x
-    # the native's time). Declined where one block would do, beside `_blockwise`'s cases.
-    def in_row_blocks(fn: Callable[..., Any], arrays: tuple[Any, ...]) -> Any:
+    # A rule's generic form on blocks of its inputs (lossport/_gradients.py, `blocks`: js divergence, ...), the same
+    # operations on each block: its full-size temporaries become block-sized ones, in cache. `fn(*blocks)` returns
+    # an array or a tuple of them (or None); `arrays` are of the first's shape, 0-D, or (`rows`) of its rows' shape.
+    # Elementwise rules go in blocks of 4 × `block` elements; row rules in whole rows, as many as fit in 4 × `block`
+    # and a multiple of 64 elements where the row length allows: each element meets the kernels' vectorised path as
+    # in one pass, and each row is summed alone, as in one pass. Blocks of 2^18 elements: fewer calls for losses of
+    # twenty-odd operations (js at 1024 × 32000: 1.02 × the native's time, against 1.23 with 2^16). Declined where
+    # one block would do, for other shapes (a broadcast), and in `_blockwise`'s cases.
+    def in_blocks(fn: Callable[..., Any], arrays: tuple[Any, ...], rows: bool) -> Any:
         x = arrays[0]
-        full = [a for a in arrays if a.ndim == x.ndim]
-        if x.ndim < 2 or x.numel() <= 4 * block or not (_blockwise(*full) and _in_place(*arrays)):
+        shape, lead = tuple(x.shape), tuple(x.shape[:-1]) if rows else ()
+        if x.numel() <= 4 * block or (rows and x.ndim < 2) or any(
+                a.ndim and tuple(a.shape) not in (shape, lead) for a in arrays):
             return NotImplemented
-        rows, width = x.numel() // x.shape[-1], x.shape[-1]
-        step = 64 // math.gcd(width, 64)  # rows per 64-element multiple
+        full = [a for a in arrays if a.ndim and tuple(a.shape) == shape]
+        if not (_blockwise(*full) and _in_place(*arrays)):
+            return NotImplemented
+        width = x.shape[-1] if rows else 1
+        step = 64 // math.gcd(width, 64)  # rows per multiple of 64 elements
         per_block = max(step, 4 * block // width // step * step)
-        flat = [a if a.ndim == 0 else a.reshape(-1, width) if a.ndim == x.ndim else a.reshape(-1) for a in arrays]
+        flat = [a if a.ndim == 0 else a.reshape(-1, width) if rows and a.ndim == x.ndim else a.reshape(-1)
+                for a in arrays]
         outs: Any = None
-        for start in range(0, rows, per_block):
+        for start in range(0, x.numel() // width, per_block):
             parts = fn(*(a if a.ndim == 0 else a[start:start + per_block] for a in flat))
             single = not isinstance(parts, tuple)
             parts = (parts,) if single else parts
             if outs is None:
-                outs = [None if q is None else torch.empty((rows, *q.shape[1:]), dtype=q.dtype) for q in parts]
+                outs = [None if q is None else torch.empty((x.numel() // width, *q.shape[1:]), dtype=q.dtype)
+                        for q in parts]
             for o, q in zip(outs, parts):
                 if o is not None:
                     o[start:start + per_block] = q
-        shaped = [None if o is None else o.reshape(x.shape[:-1] + o.shape[1:]) for o in outs]
+        shaped = [None if o is None else o.reshape((lead if rows else shape) + tuple(o.shape[1:])) for o in outs]
         return shaped[0] if single else tuple(shaped)
 
     # Sigmoid cross-entropy with w = 1 and no smoothing (_numerics.sigmoid_ce: ℓ = mul0(c, x) + log1p(e^{−|x|}),
@@ -586,7 +593,7 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return total.addmm_(a.T, b)
 
     return {
-        "after": after, "writable": _in_place, "softmax_grad_into": softmax_grad_into, "in_row_blocks": in_row_blocks,
+        "after": after, "writable": _in_place, "softmax_grad_into": softmax_grad_into, "in_blocks": in_blocks,
         "softmax_at_vjp": softmax_at_vjp, "matmul_add_into": matmul_add_into, "sigmoid_ce": sigmoid_ce,
         "sigmoid_ce_vjp": sigmoid_ce_vjp, "sigmoid_focal": sigmoid_focal, "sigmoid": torch.sigmoid,
         "huber_error": huber_error, "huber_error_vjp": huber_error_vjp, "smooth_l1_error": smooth_l1_error,

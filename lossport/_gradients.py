@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lossport import backends
-from lossport._numerics import natives
+from lossport._numerics import natives, try_native
 from lossport._reduction import reduce_loss
 
 __all__ = ["RULES", "Rule", "apply", "composition", "count", "elementwise_rule", "mask_weights", "of_difference", "row_rule", "sum_to_shape", "unbroadcast"]
@@ -145,7 +145,7 @@ Derivative = Callable[..., tuple[Array | None, ...]]
 
 
 def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False,
-                     trains: bool = False) -> Rule:
+                     trains: bool = False, blocks: bool = False) -> Rule:
     """The rule of a loss ``ℓ(p, t, *extras)`` taken elementwise, then weighted, masked and reduced.
 
     Its arrays are ``(predictions, targets, weights, where, *extras)`` (extras: array knobs such as a
@@ -159,18 +159,46 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: 
     as a derivative that shares the value's intermediates: one array kept instead of a recomputed forward). With
     ``trains`` too, ``value`` takes ``backward=``: True in the rule's training forward (a backward follows), False
     in its plain one, whose residuals may then be ``()``, which ``derivative`` receives and makes up for.
+
+    With ``blocks`` (a loss of many elementwise passes, and no residuals), an adapter may run ``value`` and
+    ``derivative`` on blocks of the inputs, each block's temporaries in cache (the torch adapter's
+    ``in_blocks``, eager CPU): the same operations on each element, so the same numbers.
     """
+    if blocks:
+        value, derivative = _in_blocks(value, derivative, rows=False)
     return _reduced_rule(name, value, derivative, rows=False, saves=saves, trains=trains)
 
 
-def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False) -> Rule:
+def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = False, blocks: bool = False) -> Rule:
     """:func:`elementwise_rule` for a loss with one value per row: ``ℓ(z, y)`` reduces the last (class) axis.
 
     Weights and ``where`` broadcast against the rows; ``derivative`` receives each row's ``scale`` (0-D, or of the
     rows' shape) and returns cotangents of the inputs' full shape. With ``saves``, ``value`` returns ``(ℓ,
     residuals)`` (per-row arrays, such as a log-sum-exp) and ``derivative`` receives them as ``residuals=``.
+    ``blocks`` as for :func:`elementwise_rule`, in blocks of whole rows.
     """
+    if blocks:
+        value, derivative = _in_blocks(value, derivative, rows=True)
     return _reduced_rule(name, value, derivative, rows=True, saves=saves)
+
+
+def _in_blocks(value: Value, derivative: Derivative, *, rows: bool) -> tuple[Value, Derivative]:
+    """``value`` and ``derivative`` through the adapter's ``in_blocks`` where it has one and takes the call."""
+
+    def blocked_value(knobs: Any, *arrays: Array, xp: Any) -> Array:
+        run = functools.partial(value, knobs, xp=xp)
+        out = try_native("in_blocks", run, arrays, rows, xp=xp)
+        return run(*arrays) if out is NotImplemented else out
+
+    def blocked_derivative(knobs: Any, *arrays: Array, scale: Array, needs: tuple[bool, ...],
+                           xp: Any) -> tuple[Array | None, ...]:
+        def run(*blocks: Array) -> tuple[Array | None, ...]:
+            return derivative(knobs, *blocks[:-1], scale=blocks[-1], needs=needs, xp=xp)
+
+        out = try_native("in_blocks", run, (*arrays, scale), rows, xp=xp)
+        return run(*arrays, scale) if out is NotImplemented else out
+
+    return blocked_value, blocked_derivative
 
 
 def _reduced_rule(name: str, value: Value, derivative: Derivative, *, rows: bool, saves: bool = False,

@@ -8,7 +8,6 @@ Predictions are always given as logarithms (as in torch's ``kl_div`` and optax),
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -333,7 +332,7 @@ def _generalized_kl_vjp(knobs: tuple[()], log_q: Array, p: Array, /, *, scale: A
     return grad_q, grad_p
 
 
-_GENERALIZED_KL = row_rule("generalized_kl_divergence", _generalized_kl, _generalized_kl_vjp)
+_GENERALIZED_KL = row_rule("generalized_kl_divergence", _generalized_kl, _generalized_kl_vjp, blocks=True)
 
 
 def _js_psi(d: Array, /, *, xp: Any) -> Array:
@@ -429,12 +428,6 @@ def js_divergence(
 
 
 def _js(knobs: tuple[()], log_q: Array, log_p: Array, /, *, xp: Any) -> Array:
-    # torch eager: in blocks of rows, its temporaries in cache (backends/torch.py); the same operations
-    out = try_native("in_row_blocks", functools.partial(_js_rows, xp=xp), (log_q, log_p), xp=xp)
-    return _js_rows(log_q, log_p, xp=xp) if out is NotImplemented else out
-
-
-def _js_rows(log_q: Array, log_p: Array, /, *, xp: Any) -> Array:
     twice_m = xp.exp(log_p) + xp.exp(log_q)
     # d = log q − log p would be NaN where both probabilities are 0 (−inf − (−inf)): 0 there, where m = 0 anyway.
     either = xp.logical_or(log_p > -float("inf"), log_q > -float("inf"))
@@ -452,13 +445,6 @@ def _js_vjp(knobs: tuple[()], log_q: Array, log_p: Array, /, *, scale: Array, ne
     keep their relative accuracy for nearly equal distributions (where they are about ``±d/2``) and neither
     overflows. A zero probability's entry is 0 (``mul0``); ``d`` is 0 where both are.
     """
-    rows = functools.partial(_js_vjp_rows, needs=needs, xp=xp)
-    out = try_native("in_row_blocks", rows, (log_q, log_p, scale), xp=xp)
-    return rows(log_q, log_p, scale) if out is NotImplemented else out
-
-
-def _js_vjp_rows(log_q: Array, log_p: Array, scale: Array, /, *, needs: tuple[bool, ...],
-                 xp: Any) -> tuple[Array | None, Array | None]:
     d = log_q - log_p
     d = xp.where(xp.isnan(d), xp.zeros_like(d), d)  # both −inf
     ahead = d >= 0
@@ -474,4 +460,4 @@ def _js_vjp_rows(log_q: Array, log_p: Array, scale: Array, /, *, needs: tuple[bo
     return grad_q, grad_p
 
 
-_JS = row_rule("js_divergence", _js, _js_vjp)
+_JS = row_rule("js_divergence", _js, _js_vjp, blocks=True)  # twenty-odd passes: in blocks of rows on torch

@@ -114,8 +114,8 @@ def _hinge_vjp(knobs: tuple[float], s: Array, y: Array, /, *, scale: Array, need
     return grad_s, grad_y
 
 
-_HINGE = elementwise_rule("hinge", _hinge, _hinge_vjp)
-_PERCEPTRON = elementwise_rule("perceptron", _hinge, _hinge_vjp)
+_HINGE = elementwise_rule("hinge", _hinge, _hinge_vjp, blocks=True)
+_PERCEPTRON = elementwise_rule("perceptron", _hinge, _hinge_vjp, blocks=True)
 
 
 # -- shared entries of the class-axis losses -------------------------------------------------------------------
@@ -220,7 +220,7 @@ def _squared_hinge_vjp(knobs: tuple[()], s: Array, y: Array, /, *, scale: Array,
     return (k * y if needs[0] else None), (k * s if needs[1] else None)
 
 
-_SQUARED_HINGE = elementwise_rule("squared_hinge", _squared_hinge, _squared_hinge_vjp)
+_SQUARED_HINGE = elementwise_rule("squared_hinge", _squared_hinge, _squared_hinge_vjp, blocks=True)
 
 
 def soft_margin(
@@ -289,7 +289,7 @@ def _soft_margin_vjp(knobs: tuple[()], s: Array, y: Array, /, *, scale: Array, n
 
 
 _SOFT_MARGIN = elementwise_rule(
-    "soft_margin", lambda knobs, s, y, *, xp: softplus(-(y * s), xp=xp), _soft_margin_vjp
+    "soft_margin", lambda knobs, s, y, *, xp: softplus(-(y * s), xp=xp), _soft_margin_vjp, blocks=True
 )
 
 

@@ -179,7 +179,7 @@ def _absolute_error_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array
 
 
 _ABSOLUTE_ERROR = elementwise_rule(
-    "mean_absolute_error", lambda knobs, p, t, *, xp: xp.abs(p - t), _absolute_error_vjp
+    "mean_absolute_error", lambda knobs, p, t, *, xp: xp.abs(p - t), _absolute_error_vjp, blocks=True
 )
 
 
@@ -282,7 +282,7 @@ def _squared_log_error_vjp(knobs: tuple[float | None], p: Array, t: Array, /, *,
 
 
 _SQUARED_LOG_ERROR = elementwise_rule(
-    "mean_squared_logarithmic_error", _squared_log_error, _squared_log_error_vjp
+    "mean_squared_logarithmic_error", _squared_log_error, _squared_log_error_vjp, blocks=True
 )
 
 
@@ -425,7 +425,7 @@ def _pseudo_huber_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Arra
     return of_difference(grad, needs)
 
 
-_PSEUDO_HUBER = elementwise_rule("pseudo_huber", _pseudo_huber, _pseudo_huber_vjp)
+_PSEUDO_HUBER = elementwise_rule("pseudo_huber", _pseudo_huber, _pseudo_huber_vjp, blocks=True)
 
 
 def wing(
@@ -502,7 +502,7 @@ def _wing_vjp(knobs: tuple[float, float], p: Array, t: Array, /, *, scale: Array
     return of_difference(sign(error, xp=xp) * slope * scale, needs)
 
 
-_WING = elementwise_rule("wing", _wing, _wing_vjp)
+_WING = elementwise_rule("wing", _wing, _wing_vjp, blocks=True)
 
 
 # -- root of a mean, percentages, smooth L1 -------------------------------------------------------------------
@@ -806,7 +806,7 @@ def _log_cosh_vjp(knobs: tuple[()], p: Array, t: Array, /, *, scale: Array, need
     return of_difference(grad, needs)
 
 
-_LOG_COSH = elementwise_rule("log_cosh", _log_cosh, _log_cosh_vjp)
+_LOG_COSH = elementwise_rule("log_cosh", _log_cosh, _log_cosh_vjp, blocks=True)
 
 
 def quantile(
@@ -881,7 +881,7 @@ def _pinball_vjp(knobs: tuple[float], p: Array, t: Array, /, *, scale: Array, ne
     return of_difference(grad, needs)
 
 
-_PINBALL = elementwise_rule("quantile", _pinball, _pinball_vjp)
+_PINBALL = elementwise_rule("quantile", _pinball, _pinball_vjp, blocks=True)
 
 
 # -- likelihoods: Poisson, Gaussian -----------------------------------------------------------------------------
@@ -1017,7 +1017,7 @@ def _poisson_nll_vjp(knobs: tuple[bool, bool, float], x: Array, t: Array, /, *, 
     return grad_x, grad_t
 
 
-_POISSON_NLL = elementwise_rule("poisson_nll", _poisson_nll, _poisson_nll_vjp)
+_POISSON_NLL = elementwise_rule("poisson_nll", _poisson_nll, _poisson_nll_vjp, blocks=True)
 
 
 def _same_dims(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> list[bool]:
@@ -1156,7 +1156,7 @@ def _gaussian_nll_vjp(knobs: tuple[bool, float], p: Array, t: Array, v: Array, /
     return (grad_p if needs[0] else None), (-grad_p if needs[1] and grad_p is not None else None), grad_v
 
 
-_GAUSSIAN_NLL = elementwise_rule("gaussian_nll", _gaussian_nll, _gaussian_nll_vjp)
+_GAUSSIAN_NLL = elementwise_rule("gaussian_nll", _gaussian_nll, _gaussian_nll_vjp, blocks=True)
 
 
 # -- Tweedie deviance -------------------------------------------------------------------------------------------

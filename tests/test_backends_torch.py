@@ -11,6 +11,7 @@ where autograd records, and is the one the public losses take.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import warnings
@@ -858,41 +859,99 @@ def test_binary_cross_entropy_with_logits_takes_the_natives(monkeypatch: pytest.
     _same_signed(grad, ref_grad)
 
 
-# -- js divergence in blocks of rows (in_row_blocks) ----------------------------------------------------------
+# -- rules in blocks (in_blocks) --------------------------------------------------------------------------------
+
+
+def _sprinkled(x: np.ndarray, every: int, values: tuple[float, ...] = (math.inf, -math.inf, math.nan, 0.0, -0.0)
+               ) -> np.ndarray:
+    """``x`` with ``values`` at every ``every``-th entry (from successive offsets)."""
+    flat = x.reshape(-1)
+    for offset, value in enumerate(values):
+        flat[offset::every] = value
+    return x
+
+
+def _blocks_inputs(kind: str, shape: tuple[int, ...], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "logs":  # log-probabilities: -inf on either side and on both, one row equal on both sides
+        a, b = (np.log(rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])) for _ in range(2))
+        a.reshape(-1)[::97] = -math.inf
+        b.reshape(-1)[::89] = -math.inf
+        b.reshape(-1, shape[-1])[5] = a.reshape(-1, shape[-1])[5]
+        return a, b
+    if kind == "positive":  # rates and counts, zeros and infinities among them
+        return (_sprinkled(rng.uniform(0.0, 3.0, shape), 4001, (math.inf, 0.0)),
+                _sprinkled(rng.integers(0, 5, shape) * 1.0, 3001, (math.inf, 0.0)))
+    if kind == "signs":
+        return _sprinkled(rng.normal(size=shape) * 3.0, 4001), np.sign(rng.normal(size=shape))
+    return _sprinkled(rng.normal(size=shape) * 3.0, 4001), _sprinkled(rng.normal(size=shape) * 3.0, 3001)
+
+
+_BLOCKED = {  # the losses whose rules set `blocks`, and their inputs
+    "js_divergence": (lossport.js_divergence, "logs"),
+    "generalized_kl_divergence": (lossport.generalized_kl_divergence, "positive"),
+    "mean_absolute_error": (lossport.mean_absolute_error, "pair"),
+    "mean_squared_logarithmic_error": (lossport.mean_squared_logarithmic_error, "positive"),
+    "pseudo_huber": (lossport.pseudo_huber, "pair"),
+    "wing": (lossport.wing, "pair"),
+    "log_cosh": (lossport.log_cosh, "pair"),
+    "quantile": (functools.partial(lossport.quantile, quantile=0.3), "pair"),
+    "poisson_nll": (lossport.poisson_nll, "positive"),
+    "gaussian_nll": (lambda p, t, **kw: lossport.gaussian_nll(p, t, torch.ones_like(p) * 0.5, **kw), "pair"),
+    "hinge": (lossport.hinge, "signs"),
+    "perceptron": (lossport.perceptron, "signs"),
+    "squared_hinge": (lossport.squared_hinge, "signs"),
+    "soft_margin": (lossport.soft_margin, "signs"),
+}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("shape", "reduction"), [((600, 1000), "mean"), ((3, 70, 1301), "none"),
-                                                   ((40000, 7), "sum")])
-def test_js_divergence_in_row_blocks_is_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: str,
-                                                         shape: tuple[int, ...], reduction: Any) -> None:
-    """js_divergence on eager torch inputs of more than one block: the forward and the backward run the generic
-    form on blocks of rows (``in_row_blocks`` answers arrays, not NotImplemented), and the value and both inputs'
-    gradients are the generic form's on the whole arrays bit for bit, signed zeros included. Rows of a width that
-    is a multiple of 64 or not (blocks then of 64 rows or more), leading axes, zero probabilities on either side
-    and on both, equal rows (the divergence 0), per-row cotangents ("none")."""
-    dt = getattr(torch, dtype)
+@pytest.mark.parametrize("loss", sorted(_BLOCKED))
+def test_rules_in_blocks_are_the_generic_form(monkeypatch: pytest.MonkeyPatch, loss: str, dtype: str) -> None:
+    """Each loss whose rule sets ``blocks``, on eager torch inputs of more than one block: the forward and the
+    backward run their form on blocks (``in_blocks`` answers arrays, not NotImplemented), and the value and both
+    inputs' gradients are the same form's on the whole arrays (the table without ``in_blocks``) bit for bit,
+    signed zeros included. Row rules
+    on rows of a width that is a multiple of 64 or not (blocks of 64 rows or more) with leading axes; elementwise
+    ones on a length that is not a multiple of 64 (a short last block) and on 2-D input; special values, every
+    reduction (per-element cotangents for "none").
+
+    One intra-op thread: torch splits a whole-array pass among its threads at ``n / threads``, not at a multiple
+    of the vector width, and the elements around that seam take the scalar path (an ulp off the vectorised one in
+    ``sigmoid``, say), so the generic form's own bits depend on the thread count there; blocks end at multiples of
+    64 elements."""
+    fn, kind = _BLOCKED[loss]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _check_blocks(monkeypatch, fn, kind, getattr(torch, dtype), loss)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check_blocks(monkeypatch: pytest.MonkeyPatch, fn: Callable[..., Any], kind: str, dt: Any, loss: str) -> None:
     rng = np.random.default_rng(21)
-    width = shape[-1]
-    log_q = torch.tensor(np.log(rng.dirichlet(np.ones(width), size=shape[:-1])), dtype=dt)
-    log_p = torch.tensor(np.log(rng.dirichlet(np.ones(width), size=shape[:-1])), dtype=dt)
-    log_q.view(-1)[::97] = -math.inf
-    log_p.view(-1)[::89] = -math.inf  # every 8633th entry -inf on both sides
-    log_p.view(-1, width)[5] = log_q.view(-1, width)[5]
-    cotangent = torch.tensor(rng.uniform(0.5, 2.0, shape[:-1]), dtype=dt)
-    answers, spy = _spies(("in_row_blocks",))
+    shapes = [(600, 1000), (3, 70, 1301), (40000, 7)] if kind == "logs" or "kl" in loss else [(300001,), (700, 401)]
+    assert NATIVES["in_blocks"](lambda a: a, (torch.zeros(8, 8),), False) is NotImplemented  # one block: generic
+    for shape, reduction in zip(shapes, ("mean", "none", "sum")):
+        a, b = (torch.tensor(v, dtype=dt) for v in _blocks_inputs(kind, shape, rng))
+        run = functools.partial(_value_and_grads, fn, a, b, reduction)
+        answers, spy = _spies(("in_blocks",))
+        table = {**NATIVES, "in_blocks": spy("in_blocks")}
+        with monkeypatch.context() as m:
+            m.setattr(_numerics, "natives", lambda _xp, table=table: table)
+            got = run()
+        outs = answers["in_blocks"]
+        assert len(outs) == 2 and all(out is not NotImplemented for out in outs), shape  # forward and backward
+        whole = {name: f for name, f in NATIVES.items() if name != "in_blocks"}  # the other natives as they are
+        with monkeypatch.context() as m:
+            m.setattr(_numerics, "natives", lambda _xp, whole=whole: whole)
+            expected = run()
+        for x, y in zip(got, expected):
+            _same_signed(x, y)
 
-    def run() -> tuple[Any, ...]:
-        q, p = log_q.clone().requires_grad_(True), log_p.clone().requires_grad_(True)
-        loss = lossport.js_divergence(q, p, reduction=reduction)
-        loss.backward(cotangent if reduction == "none" else None)
-        return loss.detach(), q.grad, p.grad
 
-    with monkeypatch.context() as m:
-        m.setattr(_numerics, "natives", lambda _xp: {**NATIVES, "in_row_blocks": spy("in_row_blocks")})
-        got = run()
-    outs = answers["in_row_blocks"]
-    assert len(outs) == 2 and all(out is not NotImplemented for out in outs)  # the forward and the backward
-    for a, b in zip(got, _generic(monkeypatch, _numerics, run)):
-        _same_signed(a, b)
-    assert NATIVES["in_row_blocks"](lambda a: a, (log_q[:2],)) is NotImplemented  # one block: the generic form
+def _value_and_grads(fn: Callable[..., Any], a: Any, b: Any, reduction: str) -> tuple[Any, ...]:
+    x, y = a.clone().requires_grad_(True), b.clone().requires_grad_(True)
+    value = fn(x, y, reduction=reduction)
+    value.backward(torch.ones_like(value) * 0.75 if reduction == "none" else None)
+    return value.detach(), x.grad, y.grad
