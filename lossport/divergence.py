@@ -239,7 +239,7 @@ def _kl_vjp(knobs: tuple[bool, float | None], log_q: Array, targets: Array, /, *
     return grad_q, grad_t
 
 
-_KL = row_rule("kl_divergence", _kl, _kl_vjp)
+_KL = row_rule("kl_divergence", _kl, _kl_vjp, blocks=True)
 
 
 def generalized_kl_divergence(

@@ -878,6 +878,12 @@ def _blocks_inputs(kind: str, shape: tuple[int, ...], rng: np.random.Generator) 
         b.reshape(-1)[::89] = -math.inf
         b.reshape(-1, shape[-1])[5] = a.reshape(-1, shape[-1])[5]
         return a, b
+    if kind == "kl":  # log-probabilities (-inf among them) and probabilities (zeros among them)
+        a = np.log(rng.dirichlet(np.ones(shape[-1]), size=shape[:-1]))
+        b = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+        a.reshape(-1)[::97] = -math.inf
+        b.reshape(-1)[::89] = 0.0
+        return a, b
     if kind == "positive":  # rates and counts, zeros and infinities among them
         return (_sprinkled(rng.uniform(0.0, 3.0, shape), 4001, (math.inf, 0.0)),
                 _sprinkled(rng.integers(0, 5, shape) * 1.0, 3001, (math.inf, 0.0)))
@@ -888,6 +894,7 @@ def _blocks_inputs(kind: str, shape: tuple[int, ...], rng: np.random.Generator) 
 
 _BLOCKED = {  # the losses whose rules set `blocks`, and their inputs
     "js_divergence": (lossport.js_divergence, "logs"),
+    "kl_divergence": (lossport.kl_divergence, "kl"),
     "generalized_kl_divergence": (lossport.generalized_kl_divergence, "positive"),
     "mean_absolute_error": (lossport.mean_absolute_error, "pair"),
     "mean_squared_logarithmic_error": (lossport.mean_squared_logarithmic_error, "positive"),
@@ -930,7 +937,7 @@ def test_rules_in_blocks_are_the_generic_form(monkeypatch: pytest.MonkeyPatch, l
 
 def _check_blocks(monkeypatch: pytest.MonkeyPatch, fn: Callable[..., Any], kind: str, dt: Any, loss: str) -> None:
     rng = np.random.default_rng(21)
-    shapes = [(600, 1000), (3, 70, 1301), (40000, 7)] if kind == "logs" or "kl" in loss else [(300001,), (700, 401)]
+    shapes = [(600, 1000), (3, 70, 1301), (40000, 7)] if "divergence" in loss else [(300001,), (700, 401)]
     assert NATIVES["in_blocks"](lambda a: a, (torch.zeros(8, 8),), False) is NotImplemented  # one block: generic
     for shape, reduction in zip(shapes, ("mean", "none", "sum")):
         a, b = (torch.tensor(v, dtype=dt) for v in _blocks_inputs(kind, shape, rng))
