@@ -129,6 +129,11 @@ def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) ->
     @tf.autograph.experimental.do_not_convert  # no tensor-dependent control flow; converting costs seconds
     def run(*present: Any) -> Any:
         full = unpack(slots, present)
+        # In eager mode, which inputs a tape watches, so that the backward derives only those (a model's labels:
+        # kl's ∂/∂targets was eight passes of its backward's nine). Not while tracing: a tf.function may be
+        # differentiated from outside, by a tape its placeholders know nothing of (its unused cotangents are dead
+        # code in the graph anyway).
+        watched = tuple(_watched(a) for a in present) if tf.executing_eagerly() and _recording() else None
         # The rule's training forward where a tape may record now (eager, or a tape inside the traced function);
         # a tf.function differentiated from outside ran the plain forward, whose residuals the backward takes too.
         train = rule.forward if rule.train is None or not _recording() else rule.train
@@ -138,7 +143,7 @@ def custom_gradient(rule: Any, params: Any, arrays: tuple[Any, ...], xp: Any) ->
             value, residuals = train(params, *full, xp=xp)
 
         def backward(cotangent: Any) -> list[Any]:
-            needs = unpack(slots, tuple(True for _ in present), fill=False)
+            needs = unpack(slots, watched or tuple(True for _ in present), fill=False)
             saved = residuals
             if saved and _recording():
                 # A tape watches the backward (second derivatives): the residuals, computed unrecorded, are
@@ -170,6 +175,19 @@ def _recording() -> bool:
     except ImportError:
         return True
     return bool(record.could_possibly_record())
+
+
+def _watched(x: Any) -> bool:
+    """Whether a tape records operations on ``x`` (TensorFlow's internal ``record.should_record_backprop``); True
+    for a variable (a tape watches it when it is read) and where that function is missing."""
+    tf = sys.modules["tensorflow"]
+    if isinstance(x, tf.Variable):
+        return True
+    try:
+        from tensorflow.python.eager import record
+    except ImportError:
+        return True
+    return bool(record.should_record_backprop([x]))
 
 
 def is_concrete(x: Any) -> bool:

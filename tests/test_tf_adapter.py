@@ -58,6 +58,59 @@ def test_native_table_holds_only_the_accurate_primitives() -> None:
     assert set(adapter.native) == {"xlogy", "one_hot", "scan_chunks", "slice_rows", "matmul_add_into"}
 
 
+def test_the_backward_derives_only_what_a_tape_watches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In eager mode, the rule's backward is asked (``needs``) for the inputs a tape watches: the predictions alone
+    (a model's targets are data), both, a variable (watched when read). While tracing it is asked for every input:
+    a tf.function may be differentiated from outside, by a tape its placeholders do not know (the watched test
+    said "none" there, and the gradient was lost). The gradients, against ∂/∂log q = −p/2 by hand."""
+    import lossport
+
+    asked: list[tuple[bool, ...]] = []
+    unpack = adapter.unpack
+
+    def spy(slots: Any, present: Any, fill: Any = None) -> Any:
+        if fill is False:
+            asked.append(tuple(present))
+        return unpack(slots, present, fill=fill) if fill is not None else unpack(slots, present)
+
+    monkeypatch.setattr(adapter, "unpack", spy)
+    log_q = tf.math.log(tf.constant([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]], tf.float64))
+    p = tf.constant([[0.1, 0.1, 0.8], [0.5, 0.25, 0.25]], tf.float64)
+
+    def grads(*watch: Any) -> list[Any]:
+        with tf.GradientTape() as tape:
+            tape.watch(list(watch))
+            value = lossport.kl_divergence(log_q, p)
+        return tape.gradient(value, list(watch))
+
+    by_hand = (-p / 2.0).numpy()  # ∂(mean over 2 rows of Σ p·(log p − log q))/∂log q = −p/2
+    np.testing.assert_allclose(grads(log_q)[0].numpy(), by_hand, rtol=1e-15)
+    assert asked.pop() == (True, False)
+    grads(log_q, p)
+    assert asked.pop() == (True, True)
+    variable = tf.Variable(log_q)
+    with tf.GradientTape() as tape:
+        value = lossport.kl_divergence(variable, p)
+    np.testing.assert_allclose(tape.gradient(value, variable).numpy(), by_hand, rtol=1e-15)
+    assert asked.pop() == (True, False)
+
+    @tf.function(autograph=False)
+    def inside(q: Any) -> Any:
+        with tf.GradientTape() as tape:
+            tape.watch(q)
+            value = lossport.kl_divergence(q, p)
+        return tape.gradient(value, q)
+
+    np.testing.assert_allclose(inside(log_q).numpy(), by_hand, rtol=1e-15)
+    assert asked.pop() == (True, True)
+    outside = tf.function(lambda q: lossport.kl_divergence(q, p), autograph=False)
+    with tf.GradientTape() as tape:
+        tape.watch(log_q)
+        value = outside(log_q)
+    np.testing.assert_allclose(tape.gradient(value, log_q).numpy(), by_hand, rtol=1e-15)
+    assert asked.pop() == (True, True)
+
+
 @pytest.mark.parametrize("mode", ["eager", "jit"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_native_xlogy_is_the_generic_form(mode: str, dtype: Any) -> None:
