@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from typing import Any
@@ -55,7 +56,51 @@ def test_native_table_holds_only_the_accurate_primitives() -> None:
     # softplus and log_sigmoid are left out: tf.math's are 6 ulps off near log(eps) + 2 (see backends/tensorflow.py).
     # scan_chunks and slice_rows compute nothing themselves: they are lossport.linear's loop and slicing hooks;
     # matmul_add_into is its `total + aᵀ @ b` in place (tests/test_linear_cross_entropy.py checks its gradients).
-    assert set(adapter.native) == {"xlogy", "one_hot", "scan_chunks", "slice_rows", "matmul_add_into"}
+    # log_softmax_at_parts and softmax_at_vjp are sparse CE's training forward and backward in eager mode (below).
+    assert set(adapter.native) == {"xlogy", "one_hot", "scan_chunks", "slice_rows", "matmul_add_into",
+                                   "log_softmax_at_parts", "softmax_at_vjp"}
+
+
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
+def test_sparse_ce_natives_are_the_generic_form(monkeypatch: pytest.MonkeyPatch, dtype: Any) -> None:
+    """Sparse CE's training forward (value and residuals) and backward with the eager natives (the label's entries
+    by tensor_scatter_nd_update) and with the generic form (a where on an iota), bit for bit, signs of zeros and
+    NaN included: every reduction, with and without smoothing, z_loss, class and row weights, over rows with +inf,
+    NaN, a row of -inf and a -inf label, and leading axes. Inside tf.function the natives decline."""
+    from lossport import _cross_entropy as ce
+    from lossport import _numerics
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(6, 3, 9)) * 5
+    z[0, 0, 2], z[1, 0, 4], z[2, 2, 1] = inf, nan, -inf
+    z[0, 1, :] = -inf
+    y = rng.integers(0, 9, (6, 3))
+    y[2, 2] = 1
+    logits, labels = tf.constant(z, dtype), tf.constant(y)
+    table = _numerics.natives(xp)
+    generic = {k: f for k, f in table.items() if k not in ("log_softmax_at_parts", "softmax_at_vjp")}
+    for smoothing, z_loss, reduction, weighted in itertools.product((0.0, 0.1), (0.0, 1e-3), ("mean", "sum", "none"),
+                                                                    (False, True)):
+        cw = tf.constant(rng.uniform(0.5, 2.0, 9), dtype) if weighted else None
+        w = tf.constant(rng.uniform(0.0, 2.0, (6, 3)), dtype) if weighted else None
+        params, arrays = (smoothing, z_loss, reduction), (logits, labels, w, None, cw)
+        cotangent = tf.constant(rng.uniform(0.5, 2.0, (6, 3) if reduction == "none" else ()), dtype)
+        results = []
+        for natives in (table, generic):
+            with monkeypatch.context() as m:
+                m.setattr(_numerics, "natives", lambda _xp, natives=natives: natives)
+                value, residuals = ce._sparse_ce_forward(params, *arrays, xp=xp, backward=True)
+                grad = ce._sparse_ce_backward(params, arrays, residuals, cotangent, (True, False, False, False, False),
+                                              xp=xp)[0]
+            results.append([value, *residuals, grad])
+        for a, b in zip(*results):
+            a, b = a.numpy(), b.numpy()
+            np.testing.assert_array_equal(a, b, strict=True)
+            assert np.array_equal(np.signbit(a), np.signbit(b))
+    assert table["log_softmax_at_parts"](logits, labels) is not NotImplemented
+    declined = tf.function(lambda x: tf.constant(table["log_softmax_at_parts"](x, labels) is NotImplemented),
+                           autograph=False)
+    assert bool(declined(logits))
 
 
 def test_the_backward_derives_only_what_a_tape_watches(monkeypatch: pytest.MonkeyPatch) -> None:
