@@ -69,8 +69,8 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         excess = jnp.log1p(jnp.clip(others + jnp.expm1(shifted), min=0.0))
         return jnp.squeeze(shifted - excess, axis=axis), m_safe, others + jnp.exp(shifted)
 
-    # The training forward's (_numerics.log_softmax_at_parts): the backward then has no row sum of its own, which
-    # XLA:CPU would compute over a materialised e^{z − m} (a full-size temporary beside the gradient's buffer).
+    # log_softmax_at_parts is the training forward's (_numerics.py): the backward then has no row sum of its own,
+    # which XLA:CPU would compute over a materialised e^{z − m} (a full-size temporary beside the gradient's buffer).
     def log_softmax_at(x: Any, indices: Any, *, axis: int = -1) -> Any:
         return log_softmax_at_parts(x, indices, axis=axis)[0]
 

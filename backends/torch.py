@@ -566,7 +566,8 @@ def _native() -> Mapping[str, Callable[..., Any]]:
         return torch.where(hit, at_label, z, out=z)
 
     # sparse CE's backward (lossport/_cross_entropy.py) on one fresh array, the generic form's operations in order:
-    # exp(z − shift), · row / Σ (the training forward's, where saved), − minus, the label's entry scattered in (the generic where's values): same bits.
+    # exp(z − shift), · row / Σ (the training forward's Σ, where it saved one), − minus, the label's entry scattered
+    # in (the generic where's values): the same bits.
     def softmax_at_vjp(z: Any, shift: Any, total: Any, row: Any, minus: Any, index: Any, at_label: Any) -> Any:
         if not _in_place(*(a for a in (z, shift, total, row, minus, at_label) if isinstance(a, torch.Tensor))):
             return NotImplemented

@@ -165,7 +165,7 @@ def elementwise_rule(name: str, value: Value, derivative: Derivative, *, saves: 
     ``in_blocks``, eager CPU): the same operations on each element, so the same numbers.
     """
     if blocks:
-        value, derivative = _in_blocks(value, derivative, rows=False)
+        value, derivative = _in_blocks(name, value, derivative, rows=False, saves=saves)
     return _reduced_rule(name, value, derivative, rows=False, saves=saves, trains=trains)
 
 
@@ -178,12 +178,16 @@ def row_rule(name: str, value: Value, derivative: Derivative, *, saves: bool = F
     ``blocks`` as for :func:`elementwise_rule`, in blocks of whole rows.
     """
     if blocks:
-        value, derivative = _in_blocks(value, derivative, rows=True)
+        value, derivative = _in_blocks(name, value, derivative, rows=True, saves=saves)
     return _reduced_rule(name, value, derivative, rows=True, saves=saves)
 
 
-def _in_blocks(value: Value, derivative: Derivative, *, rows: bool) -> tuple[Value, Derivative]:
+def _in_blocks(name: str, value: Value, derivative: Derivative, *, rows: bool,
+               saves: bool) -> tuple[Value, Derivative]:
     """``value`` and ``derivative`` through the adapter's ``in_blocks`` where it has one and takes the call."""
+    if saves:  # residuals would be cut into blocks too, and a training forward's flag passed to each block
+        msg = f"rule {name!r}: `blocks` takes a rule without residuals (`saves`)"
+        raise ValueError(msg)
 
     def blocked_value(knobs: Any, *arrays: Array, xp: Any) -> Array:
         run = functools.partial(value, knobs, xp=xp)

@@ -320,3 +320,12 @@ def test_sigmoid_focal_rule_at_infinite_logits(backend: str) -> None:
             grad = tape.gradient(value, v)
         assert float(value) == 0.0
         np.testing.assert_array_equal(np.asarray(grad), [0.0, 0.0])
+
+
+def test_blocks_takes_no_residuals() -> None:
+    """``blocks`` cuts the inputs, not a rule's residuals: a rule that saves some is refused when it is made."""
+    from lossport._gradients import elementwise_rule, row_rule
+
+    for make in (elementwise_rule, row_rule):
+        with pytest.raises(ValueError, match="blocks"):
+            make("saving", lambda *a, **k: None, lambda *a, **k: None, saves=True, blocks=True)
